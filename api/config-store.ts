@@ -1,0 +1,110 @@
+// Configuration in PostgreSQL: resources (with token hashes), categories and mailboxes.
+
+import type pg from 'pg';
+import { parseDurationMs } from '../workflows/domain/duration.js';
+import type { CategorySnapshot } from '../workflows/domain/types.js';
+import { hashToken, newToken } from './auth.js';
+import { ApiError } from './errors.js';
+import type { z } from 'zod';
+import type { CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
+
+export interface Resource {
+  id: string;
+  name: string;
+  kind: 'human' | 'robot' | 'integration';
+  roles: string[];
+  queues: string[];
+  email: string | null;
+}
+
+export interface Mailbox {
+  address: string;
+  starts: 'ticket' | 'case';
+  categoryId: string | null;
+  processId: string | null;
+  queue: string | null;
+}
+
+export class ConfigStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async createResource(r: z.output<typeof ResourceCreate>): Promise<{ id: string; token: string }> {
+    const token = newToken();
+    const inserted = await this.pool.query(
+      `INSERT INTO resources (id, name, kind, roles, queues, email, token_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)
+       ON CONFLICT (id) DO NOTHING`,
+      [r.id, r.name, r.kind, r.roles ?? [], r.queues ?? [], r.email ?? null, hashToken(token)],
+    );
+    if (inserted.rowCount === 0) throw new ApiError('already_exists', `A resource with id ${r.id} exists already; choose another id.`);
+    return { id: r.id, token };
+  }
+
+  async resource(id: string): Promise<Resource | undefined> {
+    const { rows } = await this.pool.query('SELECT id, name, kind, roles, queues, email FROM resources WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  /** A resource that can be assigned work (human or robot), or a 400 naming the field. */
+  async assignable(id: string, field: string): Promise<Resource & { kind: 'human' | 'robot' }> {
+    const resource = await this.resource(id);
+    if (!resource || resource.kind === 'integration') {
+      throw new ApiError('invalid_request', `${id} is not a human or robot resource.`, { issues: [{ path: ['body', field], message: 'unknown or not assignable' }] });
+    }
+    return resource as Resource & { kind: 'human' | 'robot' };
+  }
+
+  async putCategory(id: string, c: z.output<typeof CategoryPut>): Promise<Record<string, unknown>> {
+    await this.pool.query(
+      `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, updated_at)
+       VALUES ($1,$2,$3,$4,$5, now())
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
+         require_resolution_communication = EXCLUDED.require_resolution_communication,
+         feedback_window = EXCLUDED.feedback_window, sla = EXCLUDED.sla, updated_at = now()`,
+      [id, c.name, c.requireResolutionCommunication ?? false, c.feedbackWindow ?? null, c.sla ? JSON.stringify(c.sla) : null],
+    );
+    return { id, ...c };
+  }
+
+  /** The category as the workflow needs it, or a 400 naming the field when it does not exist. */
+  async categorySnapshot(id: string, field = 'categoryId'): Promise<CategorySnapshot> {
+    const { rows } = await this.pool.query('SELECT id, require_resolution_communication, feedback_window FROM categories WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) {
+      throw new ApiError('invalid_request', `No category ${id}: create it with PUT /v1/categories/${id} first.`, {
+        issues: [{ path: ['body', field], message: 'unknown category' }],
+      });
+    }
+    return {
+      id: row.id,
+      requireResolutionCommunication: row.require_resolution_communication,
+      feedbackWindowMs: row.feedback_window ? (parseDurationMs(row.feedback_window) ?? 0) : 0,
+    };
+  }
+
+  async putMailbox(address: string, m: z.output<typeof MailboxPut>): Promise<Mailbox> {
+    if (m.categoryId) await this.categorySnapshot(m.categoryId);
+    await this.pool.query(
+      `INSERT INTO mailboxes (address, starts, category_id, process_id, queue, updated_at) VALUES ($1,$2,$3,$4,$5, now())
+       ON CONFLICT (address) DO UPDATE SET starts = EXCLUDED.starts, category_id = EXCLUDED.category_id,
+         process_id = EXCLUDED.process_id, queue = EXCLUDED.queue, updated_at = now()`,
+      [address.toLowerCase(), m.starts, m.categoryId ?? null, m.processId ?? null, m.queue ?? null],
+    );
+    return { address: address.toLowerCase(), starts: m.starts, categoryId: m.categoryId ?? null, processId: m.processId ?? null, queue: m.queue ?? null };
+  }
+
+  /** The first of the addresses that a mailbox configures. */
+  async mailboxFor(addresses: string[]): Promise<Mailbox | undefined> {
+    const wanted = addresses.map((a) => bareAddress(a));
+    const { rows } = await this.pool.query(
+      `SELECT address, starts, category_id AS "categoryId", process_id AS "processId", queue FROM mailboxes WHERE address = ANY($1)`,
+      [wanted],
+    );
+    return wanted.map((a) => rows.find((r) => r.address === a)).find(Boolean);
+  }
+}
+
+/** `Desk <desk@x.org>` -> `desk@x.org`, lower-cased. */
+export function bareAddress(address: string): string {
+  const match = /<([^>]+)>/.exec(address);
+  return (match ? match[1] : address).trim().toLowerCase();
+}

@@ -1,0 +1,92 @@
+// The read model as the API reads it: lists (R41), references, links between items and the
+// email bookkeeping (deduplication by Message-ID, threads of sent mail).
+
+import type pg from 'pg';
+import type { Kind } from '../workflows/domain/types.js';
+import type { WorkItemSummary } from '../workflows/domain/types.js';
+
+const PREFIX: Record<Kind, string> = { ticket: 'T', case: 'C', action: 'A' };
+
+export interface ListFilter {
+  kind?: string;
+  state?: string;
+  states?: string[];
+  categoryId?: string;
+  assignee?: string;
+  unassigned?: boolean;
+  queue?: string;
+  breached?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+const SUMMARY_COLUMNS = `ref, kind, state, wait_type AS "waitType", highlighted, assignee, queue, needs_human AS "needsHuman",
+  title, category_id AS "categoryId", parent_ref AS "parentRef", due_at AS "dueAt", breached,
+  created_at AS "createdAt", updated_at AS "updatedAt", version`;
+
+export class ReadModelStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The next human-readable reference, which is also the workflow id (R1). */
+  async nextRef(kind: Kind): Promise<string> {
+    const { rows } = await this.pool.query(`SELECT nextval('${kind}_ref_seq') AS n`);
+    return `${PREFIX[kind]}-${String(rows[0].n).padStart(6, '0')}`;
+  }
+
+  /** Sorted by due date (items without one last), then by reference; the cursor is an offset. */
+  async list(filter: ListFilter): Promise<{ items: WorkItemSummary[]; nextCursor?: string }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      values.push(value);
+      where.push(sql.replace('?', `$${values.length}`));
+    };
+    if (filter.kind) add('kind = ?', filter.kind);
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.states) add('state = ANY(?)', filter.states);
+    if (filter.categoryId) add('category_id = ?', filter.categoryId);
+    if (filter.assignee) add('assignee = ?', filter.assignee);
+    if (filter.queue) add('queue = ?', filter.queue);
+    if (filter.breached !== undefined) add('breached = ?', filter.breached);
+    if (filter.unassigned) where.push('assignee IS NULL');
+    const limit = filter.limit ?? 50;
+    const offset = Number(filter.cursor ?? 0);
+    const { rows } = await this.pool.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM work_items ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY due_at ASC NULLS LAST, ref ASC LIMIT ${limit + 1} OFFSET ${offset}`,
+      values,
+    );
+    const more = rows.length > limit;
+    return { items: rows.slice(0, limit), ...(more ? { nextCursor: String(offset + limit) } : {}) };
+  }
+
+  async link(fromRef: string, toRef: string, relation: string): Promise<void> {
+    await this.pool.query('INSERT INTO work_item_links (from_ref, to_ref, relation) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [fromRef, toRef, relation]);
+  }
+
+  async linksFrom(ref: string): Promise<string[]> {
+    const { rows } = await this.pool.query('SELECT to_ref FROM work_item_links WHERE from_ref = $1 ORDER BY to_ref', [ref]);
+    return rows.map((r) => r.to_ref);
+  }
+
+  async inboundEmail(messageId: string): Promise<{ ref: string; outcome: string } | undefined> {
+    const { rows } = await this.pool.query('SELECT ref, outcome FROM inbound_emails WHERE message_id = $1', [messageId]);
+    return rows[0];
+  }
+
+  async recordInboundEmail(messageId: string, ref: string, outcome: string): Promise<void> {
+    await this.pool.query('INSERT INTO inbound_emails (message_id, ref, outcome) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [messageId, ref, outcome]);
+  }
+
+  /** The item that sent one of these Message-IDs (a reply's In-Reply-To / References, R34). */
+  async refOfSentMessage(messageIds: string[]): Promise<string | undefined> {
+    if (messageIds.length === 0) return undefined;
+    const { rows } = await this.pool.query('SELECT ref FROM outbound_emails WHERE message_id = ANY($1) ORDER BY queued_at DESC LIMIT 1', [messageIds]);
+    return rows[0]?.ref;
+  }
+
+  async exists(ref: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM work_items WHERE ref = $1', [ref]);
+    return (rowCount ?? 0) > 0;
+  }
+}

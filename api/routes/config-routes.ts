@@ -1,0 +1,41 @@
+// Admin configuration: resources (with their tokens), categories and mailboxes.
+
+import type { ConfigStore } from '../config-store.js';
+import type { Routes } from '../route.js';
+import { CategoryPut, MailboxPut, ResourceCreate, ResourceCreated } from '../schemas.js';
+
+export function registerConfigRoutes(routes: Routes, config: ConfigStore): void {
+  routes.add({
+    method: 'post',
+    path: '/resources',
+    summary: 'Create a resource and its token',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: ResourceCreate,
+    status: 201,
+    response: ResourceCreated,
+    handler: ({ body }) => config.createResource(body),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/categories/:id',
+    summary: 'Create or replace a category',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: CategoryPut,
+    response: CategoryPut,
+    handler: ({ params, body }) => config.putCategory(params.id, body),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/mailboxes/:address',
+    summary: 'Create or replace a mailbox',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: MailboxPut,
+    response: MailboxPut,
+    handler: ({ params, body }) => config.putMailbox(params.address, body),
+  });
+}

@@ -1,0 +1,144 @@
+// Inbound email (R34, R35): match by [REF] in the subject or by the thread of mail we sent;
+// hand a match to its workflow as a Signal; start a ticket for an unmatched email to a
+// mailbox, a follow-up for a closed match, and a closed rejected_unknown_address ticket for an
+// address no mailbox configures. The same Message-ID twice has one effect.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { simpleParser, type AddressObject } from 'mailparser';
+import type { z } from 'zod';
+import type { InboundEmail, WorkItemInput } from '../../workflows/domain/types.js';
+import { toActor, type Caller } from '../caller.js';
+import { bareAddress, type ConfigStore } from '../config-store.js';
+import { ApiError } from '../errors.js';
+import type { ReadModelStore } from '../read-model-store.js';
+import type { Routes } from '../route.js';
+import { InboundEmailBody, InboundOutcome } from '../schemas.js';
+import type { WorkItemGateway } from '../work-item-gateway.js';
+
+const REF_IN_SUBJECT = /\[([TCA]-\d{6})\]/;
+
+type Outcome = z.output<typeof InboundOutcome>;
+
+export interface InboundEmailDeps {
+  gateway: WorkItemGateway;
+  config: ConfigStore;
+  readModel: ReadModelStore;
+}
+
+export function registerInboundEmailRoutes(routes: Routes, deps: InboundEmailDeps): void {
+  routes.add({
+    method: 'post',
+    path: '/inbound-emails',
+    summary: 'Take an inbound email (JSON, or raw RFC 822 as message/rfc822)',
+    tag: 'email',
+    allow: ['admin', 'integration'],
+    body: InboundEmailBody,
+    response: InboundOutcome,
+    handler: ({ body, caller }) => takeEmail(deps, body, caller),
+  });
+}
+
+/** Parses a raw RFC 822 message into the JSON form of the contract. */
+export async function parseRawEmail(raw: Buffer): Promise<z.input<typeof InboundEmailBody>> {
+  const mail = await simpleParser(raw);
+  const addresses = (field: AddressObject | AddressObject[] | undefined) =>
+    (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address ?? '')).filter(Boolean);
+  const references = typeof mail.references === 'string' ? [mail.references] : (mail.references ?? []);
+  return {
+    messageId: mail.messageId ?? '',
+    from: addresses(mail.from)[0] ?? '',
+    to: addresses(mail.to),
+    subject: mail.subject ?? '',
+    body: mail.text ?? '',
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(references.length ? { references } : {}),
+    ...(mail.date ? { receivedAt: mail.date.toISOString() } : {}),
+  };
+}
+
+async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEmailBody>, caller: Caller): Promise<Outcome> {
+  const { gateway, config, readModel } = deps;
+  const seen = await readModel.inboundEmail(body.messageId);
+  if (seen) return { outcome: 'duplicate', ref: seen.ref };
+
+  const email: InboundEmail = {
+    messageId: body.messageId,
+    from: bareAddress(body.from),
+    to: body.to.map(bareAddress),
+    subject: body.subject,
+    body: body.body,
+    receivedAt: body.receivedAt ?? new Date().toISOString(),
+  };
+  const result = await route(deps, body, email, caller);
+  await readModel.recordInboundEmail(email.messageId, result.ref, result.outcome);
+  return result;
+
+  async function route(d: InboundEmailDeps, b: typeof body, e: InboundEmail, c: Caller): Promise<Outcome> {
+    const matched = await match(b);
+    if (matched) {
+      const delivered = await deliver(matched, e);
+      if (delivered) return delivered;
+      return startFollowUp(matched, e, c); // R21: the match is closed
+    }
+    const mailbox = await config.mailboxFor(e.to);
+    if (!mailbox) {
+      const ref = await readModel.nextRef('ticket');
+      await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' }));
+      return { outcome: 'rejected_unknown_address', ref };
+    }
+    if (mailbox.starts === 'case') throw new ApiError('not_implemented', `Mailbox ${mailbox.address} starts cases, which are not available in this release yet.`);
+    const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
+    const ref = await readModel.nextRef('ticket');
+    await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined }));
+    return { outcome: 'created', ref };
+  }
+
+  async function match(b: typeof body): Promise<string | undefined> {
+    const inSubject = REF_IN_SUBJECT.exec(b.subject)?.[1];
+    if (inSubject && (await readModel.exists(inSubject))) return inSubject;
+    const thread = [b.inReplyTo, ...(b.references ?? [])].filter((id): id is string => Boolean(id));
+    return readModel.refOfSentMessage(thread);
+  }
+
+  /** Signals the item and waits for it to record the email; undefined when the item is closed. */
+  async function deliver(ref: string, e: InboundEmail): Promise<Outcome | undefined> {
+    const before = await gateway.view(ref).catch(() => undefined);
+    if (!before || before.state === 'closed') return undefined;
+    try {
+      await gateway.signalEmail(ref, e);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_transition') return undefined; // closed meanwhile
+      throw error;
+    }
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const view = await gateway.view(ref);
+      const entry = view.timeline.find((t) => t.type === 'email_in' && t.messageId === e.messageId);
+      if (entry) return { outcome: entry.outcome as Outcome['outcome'], ref };
+      if (view.state === 'closed') return undefined;
+      await sleep(Math.min(20 + attempt * 10, 200));
+    }
+    throw new ApiError('unavailable', `${ref} has not taken the email yet (is its worker running?); send it again with the same messageId.`);
+  }
+
+  async function startFollowUp(closedRef: string, e: InboundEmail, c: Caller): Promise<Outcome> {
+    const closed = await gateway.view(closedRef);
+    const category = closed.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
+    const ref = await readModel.nextRef('ticket');
+    await gateway.start(emailBorn(ref, e, c, { category, queue: closed.queue, linkedRefs: [closedRef] }));
+    await readModel.link(closedRef, ref, 'follow_up'); // R32: both ways
+    return { outcome: 'created_follow_up', ref };
+  }
+}
+
+/** A ticket born from an email: submitted at once, subject as title, body as description. */
+function emailBorn(ref: string, e: InboundEmail, caller: Caller, extra: Partial<WorkItemInput>): WorkItemInput {
+  return {
+    ref,
+    kind: 'ticket',
+    createdBy: toActor(caller),
+    fields: { title: e.subject || '(no subject)', description: e.body, primaryContact: e.from, requester: e.from },
+    submit: true,
+    initialEmail: e,
+    ...extra,
+  };
+}

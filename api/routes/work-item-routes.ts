@@ -1,0 +1,158 @@
+// Work items: create, read, edit, and one route per command. Each command is one Temporal
+// Update; its reply is the item's full view after the command.
+
+import { z } from 'zod';
+import type { Command } from '../../workflows/domain/commands.js';
+import { missingForSubmit } from '../../workflows/domain/required-fields.js';
+import type { WorkItemView } from '../../workflows/domain/view.js';
+import { toActor, type Caller } from '../caller.js';
+import type { ConfigStore } from '../config-store.js';
+import { ApiError } from '../errors.js';
+import type { ReadModelStore } from '../read-model-store.js';
+import { EVERYONE, RESOURCES, type Routes } from '../route.js';
+import {
+  AssignBody,
+  EmailBody,
+  EmptyBody,
+  HistorySummary,
+  NoteBody,
+  RejectBody,
+  ResolveBody,
+  StateBody,
+  UnassignBody,
+  WaitBody,
+  WorkItemCreate,
+  WorkItemPatch,
+  WorkItemView as ViewSchema,
+} from '../schemas.js';
+import type { WorkItemGateway } from '../work-item-gateway.js';
+
+export interface WorkItemRouteDeps {
+  gateway: WorkItemGateway;
+  config: ConfigStore;
+  readModel: ReadModelStore;
+}
+
+export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps): void {
+  const { gateway, config, readModel } = deps;
+
+  /** The view with links recorded outside the workflow (follow-ups of a closed item, R32). */
+  const withLinks = async (view: WorkItemView): Promise<WorkItemView> => {
+    const extra = await readModel.linksFrom(view.ref);
+    return extra.length ? { ...view, linkedRefs: [...new Set([...view.linkedRefs, ...extra])] } : view;
+  };
+
+  routes.add({
+    method: 'post',
+    path: '/work-items',
+    summary: 'Create a work item',
+    tag: 'work items',
+    allow: EVERYONE,
+    body: WorkItemCreate,
+    status: 201,
+    response: ViewSchema,
+    handler: async ({ body, caller }) => {
+      if (body.kind !== 'ticket') throw notYet('Cases');
+      const category = body.categoryId ? await config.categorySnapshot(body.categoryId) : undefined;
+      const fields = {
+        title: body.title,
+        description: body.description,
+        shortDescription: body.shortDescription,
+        primaryContact: body.primaryContact,
+        requester: body.requester,
+      };
+      if (body.submit) {
+        const missing = missingForSubmit(body.kind, fields, body.categoryId);
+        if (missing.length) throw new ApiError('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
+      }
+      const ref = await readModel.nextRef(body.kind);
+      return gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true });
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/work-items/:ref',
+    summary: 'Read a work item',
+    tag: 'work items',
+    allow: EVERYONE,
+    response: ViewSchema,
+    handler: async ({ params }) => withLinks(await gateway.view(params.ref)),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/work-items/:ref/history',
+    summary: 'Summarise the Temporal history of a work item',
+    tag: 'work items',
+    allow: EVERYONE,
+    response: HistorySummary,
+    handler: ({ params }) => gateway.history(params.ref),
+  });
+
+  /** Declares one command route: body schema -> Command -> Update. */
+  const command = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    toCommand: (body: z.output<B>, caller: Caller) => Command | Promise<Command>,
+  ): void => {
+    routes.add({
+      method: path === '' ? 'patch' : 'post',
+      path: `/work-items/:ref${path}`,
+      summary,
+      tag: 'commands',
+      allow: RESOURCES,
+      body,
+      response: ViewSchema,
+      handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
+        const cmd = await toCommand(parsed, caller);
+        return withLinks(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
+      },
+    });
+  };
+
+  command('', 'Edit a work item', WorkItemPatch, async (b) => {
+    const { categoryId, ...fields } = b;
+    return { type: 'edit', fields, ...(categoryId ? { category: await config.categorySnapshot(categoryId) } : {}) };
+  });
+  command('/submit', 'Submit a draft', EmptyBody, () => ({ type: 'submit' }));
+  command('/pick-up', 'Pick up a todo item', EmptyBody, () => ({ type: 'pickUp' }));
+  command('/assign', 'Assign to a resource', AssignBody, async (b) => {
+    const target = await config.assignable(b.resourceId, 'resourceId');
+    return { type: 'assign', resourceId: target.id, resourceKind: target.kind };
+  });
+  command('/unassign', 'Unassign, to another resource or the queue', UnassignBody, async (b) => {
+    if (!b.toResourceId) return { type: 'unassign' };
+    const target = await config.assignable(b.toResourceId, 'toResourceId');
+    return { type: 'unassign', toResourceId: target.id, toResourceKind: target.kind };
+  });
+  command('/state', 'Set the state by hand (todo <-> in_progress)', StateBody, (b) => ({ type: 'setState', state: b.state }));
+  command('/reject', 'Reject as a robot, handing the item to humans', RejectBody, (b) => ({ type: 'reject', reason: b.reason }));
+  command('/wait', 'Start waiting', WaitBody, (b) => ({ type: 'wait', wait: b }));
+  command('/cancel-wait', 'Cancel the wait', EmptyBody, () => ({ type: 'cancelWait' }));
+  command('/notes', 'Add a note', NoteBody, (b) => ({ type: 'addNote', text: b.text, isResolution: b.isResolution }));
+  command('/emails', 'Send an email (and resolve, with resolve: true)', EmailBody, (b) => ({ type: 'sendEmail', ...b }));
+  command('/resolve', 'Resolve', ResolveBody, (b) => ({ type: 'resolve', method: b.method, reason: b.reason }));
+  command('/reopen', 'Reopen inside the feedback window', EmptyBody, () => ({ type: 'reopen' }));
+
+  // Contract routes whose behaviour belongs to cases and to tickets becoming other work.
+  const later: Array<[string, string, string]> = [
+    ['/cancel', 'Cancel a case', 'Cases'],
+    ['/rework', 'Rework a case', 'Cases'],
+    ['/reset', 'Reset a case', 'Cases'],
+    ['/actions', 'Launch or relaunch an action', 'Cases and actions'],
+    ['/merge', 'Merge a ticket', 'Merging tickets (R30)'],
+    ['/split', 'Split a ticket', 'Splitting tickets (R31)'],
+    ['/launch-case', 'Launch a case from a ticket', 'Launching cases (R33)'],
+  ];
+  for (const [path, summary, what] of later) {
+    command(path, summary, z.object({}).passthrough(), () => {
+      throw notYet(what);
+    });
+  }
+}
+
+function notYet(what: string): ApiError {
+  return new ApiError('not_implemented', `Not available in this release yet: ${what}. Tickets are.`);
+}

@@ -1,0 +1,208 @@
+// The request and response schemas: zod validates requests, and the same schemas generate
+// the OpenAPI document.
+
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { isDuration } from '../workflows/domain/duration.js';
+import { RESOLUTION_METHODS, STATES, WAIT_TYPES } from '../workflows/domain/types.js';
+
+extendZodWithOpenApi(z);
+
+const text = z.string().trim().min(1);
+const optionalText = z.string().trim().min(1).max(100_000).optional();
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'use letters, digits, . _ @ - (at most 128)');
+export const duration = z.string().refine(isDuration, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D, PT90M, PT2S');
+const isoInstant = z.iso.datetime({ offset: true });
+const email = z.string().trim().min(3).max(320);
+
+export const ErrorBody = z
+  .object({ error: z.string(), message: z.string() })
+  .catchall(z.unknown())
+  .openapi('Error');
+
+// --- configuration ----------------------------------------------------------------------------
+
+export const ResourceCreate = z
+  .object({
+    id,
+    name: text,
+    kind: z.enum(['human', 'robot', 'integration']),
+    roles: z.array(z.enum(['supervisor'])).optional(),
+    queues: z.array(id).optional(),
+    email: email.optional(),
+  })
+  .strict()
+  .openapi('ResourceCreate');
+export const ResourceCreated = z.object({ id: z.string(), token: z.string() }).openapi('ResourceCreated');
+
+export const CategoryPut = z
+  .object({
+    name: text,
+    requireResolutionCommunication: z.boolean().optional(),
+    feedbackWindow: duration.optional(),
+    sla: z
+      .object({
+        target: duration,
+        calendarId: id.optional(),
+        addWaitingTime: z.boolean().optional(),
+        stopOn: z.array(z.enum(['pause', 'more_info', 'until'])).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi('Category');
+
+export const MailboxPut = z
+  .object({
+    starts: z.enum(['ticket', 'case']),
+    categoryId: id.optional(),
+    processId: id.optional(),
+    queue: id.optional(),
+  })
+  .strict()
+  .openapi('Mailbox');
+
+// --- work items ---------------------------------------------------------------------------------
+
+const editable = {
+  title: optionalText,
+  description: optionalText,
+  shortDescription: optionalText,
+  categoryId: id.optional(),
+  primaryContact: optionalText,
+  requester: optionalText,
+};
+
+export const WorkItemCreate = z
+  .object({
+    kind: z.enum(['ticket', 'case']),
+    ...editable,
+    processId: id.optional(),
+    queue: id.optional(),
+    submit: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('WorkItemCreate');
+
+export const WorkItemPatch = z.object(editable).strict().openapi('WorkItemPatch');
+
+export const AssignBody = z.object({ resourceId: id }).strict();
+export const UnassignBody = z.object({ toResourceId: id.optional() }).strict();
+export const StateBody = z.object({ state: z.enum(['todo', 'in_progress']) }).strict();
+export const RejectBody = z.object({ reason: text }).strict();
+export const WaitBody = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('more_info'), days: z.number().positive().max(3650).optional(), closeIfNoResponse: z.boolean().optional() }).strict(),
+    z.object({ type: z.literal('until'), until: isoInstant }).strict(),
+    z.object({ type: z.literal('pause'), reason: optionalText }).strict(),
+  ])
+  .openapi('Wait');
+export const NoteBody = z.object({ text, isResolution: z.boolean().optional() }).strict().openapi('Note');
+export const EmailBody = z
+  .object({
+    to: z.array(email).min(1),
+    subject: text,
+    body: z.string(),
+    resolve: z.boolean().optional(),
+    resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
+  })
+  .strict()
+  .openapi('OutboundEmail');
+export const ResolveBody = z.object({ method: z.enum(RESOLUTION_METHODS), reason: optionalText }).strict().openapi('Resolve');
+export const EmptyBody = z.object({}).strict();
+
+export const TimelineEntry = z.object({ at: z.string(), by: z.string(), type: z.string() }).catchall(z.unknown());
+export const WorkItemView = z
+  .object({
+    ref: z.string(),
+    kind: z.enum(['ticket', 'case', 'action']),
+    state: z.enum(STATES),
+    waitType: z.enum(WAIT_TYPES).optional(),
+    waitEndsAt: z.string().optional(),
+    waitEndedReason: z.string().optional(),
+    highlighted: z.boolean(),
+    assignee: z.string().optional(),
+    queue: z.string().optional(),
+    needsHuman: z.boolean(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    shortDescription: z.string().optional(),
+    categoryId: z.string().optional(),
+    primaryContact: z.string().optional(),
+    requester: z.string().optional(),
+    resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
+    resolvedAt: z.string().optional(),
+    feedbackWindowEndsAt: z.string().optional(),
+    closedAt: z.string().optional(),
+    parentRef: z.string().optional(),
+    childRefs: z.array(z.string()),
+    linkedRefs: z.array(z.string()),
+    timeline: z.array(TimelineEntry),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('WorkItem');
+
+export const HistorySummary = z
+  .object({ ref: z.string(), runs: z.number().int(), eventCount: z.number().int(), sizeBytes: z.number().int(), status: z.string(), uiUrl: z.string().optional() })
+  .openapi('HistorySummary');
+
+// --- inbound email ------------------------------------------------------------------------------
+
+export const InboundEmailBody = z
+  .object({
+    messageId: text.max(998),
+    from: email,
+    to: z.array(email).min(1),
+    subject: z.string(),
+    body: z.string(),
+    inReplyTo: z.string().optional(),
+    references: z.array(z.string()).optional(),
+    receivedAt: isoInstant.optional(),
+  })
+  .strict()
+  .openapi('InboundEmail');
+export const InboundOutcome = z
+  .object({
+    outcome: z.enum(['attached', 'filled_draft', 'ended_wait', 'reopened', 'created', 'created_follow_up', 'rejected_unknown_address', 'duplicate']),
+    ref: z.string(),
+  })
+  .openapi('InboundEmailOutcome');
+
+// --- lists --------------------------------------------------------------------------------------
+
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const ListQuery = z
+  .object({
+    kind: z.enum(['ticket', 'case', 'action']).optional(),
+    state: z.enum(STATES).optional(),
+    categoryId: id.optional(),
+    assignee: id.optional(),
+    breached: booleanQuery.optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().regex(/^\d+$/, 'a cursor returned by a previous page').optional(),
+  })
+  .strict();
+export const WorkItemSummary = z
+  .object({
+    ref: z.string(),
+    kind: z.string(),
+    state: z.string(),
+    waitType: z.string().nullable(),
+    highlighted: z.boolean(),
+    assignee: z.string().nullable(),
+    queue: z.string().nullable(),
+    needsHuman: z.boolean(),
+    title: z.string().nullable(),
+    categoryId: z.string().nullable(),
+    parentRef: z.string().nullable(),
+    dueAt: z.string().nullable(),
+    breached: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('WorkItemSummary');
+export const WorkItemList = z.object({ items: z.array(WorkItemSummary), nextCursor: z.string().optional() }).openapi('WorkItemList');

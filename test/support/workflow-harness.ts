@@ -1,0 +1,130 @@
+// Runs work-item workflows on the time-skipping test server, with the real activities against a
+// fresh PostgreSQL database. Keeps every started workflow so the replay test can check that
+// their recorded histories replay without nondeterminism.
+
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import { migrate } from '../../activities/db/migrate.js';
+import { createPool } from '../../activities/db/pool.js';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import type { Command } from '../../workflows/domain/commands.js';
+import type { Actor, InboundEmail, WorkItemInput } from '../../workflows/domain/types.js';
+import type { WorkItemView } from '../../workflows/domain/view.js';
+import { commandUpdates, inboundEmailSignal, viewQuery } from '../../workflows/definitions.js';
+import type { workItem } from '../../workflows/work-item.js';
+import { freshDatabase, type FreshDatabase } from './db.js';
+import { createTimeSkippingEnv } from './time-skipping-env.js';
+
+export type ItemHandle = WorkflowHandleWithFirstExecutionRunId<typeof workItem>;
+
+export const alice: Actor = { id: 'alice', kind: 'human', roles: [] };
+export const bob: Actor = { id: 'bob', kind: 'human', roles: [] };
+export const sam: Actor = { id: 'sam', kind: 'human', roles: ['supervisor'] };
+export const robbie: Actor = { id: 'robbie', kind: 'robot', roles: [] };
+
+export class WorkflowHarness {
+  readonly handles: ItemHandle[] = [];
+  private counter = 0;
+
+  private constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly pool: pg.Pool,
+    readonly bundle: WorkflowBundle,
+    private readonly db: FreshDatabase,
+    private readonly worker: Worker,
+    private readonly workerRun: Promise<void>,
+    readonly taskQueue: string,
+  ) {}
+
+  static async start(): Promise<WorkflowHarness> {
+    const [env, db, bundle] = await Promise.all([
+      createTimeSkippingEnv(),
+      freshDatabase(inject('databaseUrl')),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    ]);
+    const pool = createPool(db.url);
+    await migrate(pool);
+    const taskQueue = `wf-${randomUUID()}`;
+    const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue });
+    const workerRun = worker.run();
+    return new WorkflowHarness(env, pool, bundle, db, worker, workerRun, taskQueue);
+  }
+
+  /** Starts a ticket (a draft unless `submit`), with sensible complete fields. */
+  async ticket(overrides: Partial<WorkItemInput> = {}): Promise<ItemHandle> {
+    const ref = `T-${String(++this.counter).padStart(6, '0')}`;
+    const input: WorkItemInput = {
+      ref,
+      kind: 'ticket',
+      createdBy: alice,
+      fields: { title: 'Invoice 42 missing', description: 'Supplier says invoice 42 was never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
+      category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
+      submit: false,
+      ...overrides,
+    };
+    const handle = await this.env.client.workflow.start<typeof workItem>('workItem', {
+      workflowId: `${ref}-${randomUUID().slice(0, 8)}`,
+      taskQueue: this.taskQueue,
+      args: [input],
+    });
+    this.handles.push(handle);
+    return handle;
+  }
+
+  command(handle: ItemHandle, actor: Actor, command: Command): Promise<WorkItemView> {
+    return handle.executeUpdate(commandUpdates[command.type], { args: [{ actor, command }] });
+  }
+
+  view(handle: ItemHandle): Promise<WorkItemView> {
+    return handle.query(viewQuery);
+  }
+
+  email(handle: ItemHandle, email: Partial<InboundEmail> = {}): Promise<void> {
+    return handle.signal(inboundEmailSignal, {
+      messageId: `<${randomUUID()}@mail.example.com>`,
+      from: 'ann@example.com',
+      to: ['desk@example.com'],
+      subject: 'Re: invoice',
+      body: 'Here is the missing information.',
+      receivedAt: new Date().toISOString(),
+      ...email,
+    });
+  }
+
+  /** Polls the view until `predicate` holds (signals are asynchronous). */
+  async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string): Promise<WorkItemView> {
+    let last: WorkItemView | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = await this.view(handle);
+      if (predicate(last)) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}; last state ${last?.state}`);
+  }
+
+  /** Skips time on the test server (a month passes in milliseconds). */
+  skip(ms: number): Promise<void> {
+    return this.env.sleep(ms);
+  }
+
+  async stop(): Promise<void> {
+    this.worker.shutdown();
+    await this.workerRun;
+    await this.pool.end();
+    await this.env.teardown();
+    await this.db.drop();
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta),
+};

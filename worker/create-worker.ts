@@ -1,0 +1,28 @@
+// Builds the worker that runs work-item workflows and their activities on one task queue.
+
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type pg from 'pg';
+import { createWorkItemActivities } from '../activities/read-model.js';
+import { TASK_QUEUE } from '../workflows/definitions.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  pool: pg.Pool;
+  /** A prebuilt bundle (tests build one per file to save the bundling time). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace ?? 'default',
+    taskQueue: deps.taskQueue ?? TASK_QUEUE,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createWorkItemActivities(deps.pool),
+  });
+}

@@ -1,0 +1,80 @@
+// The whole service in one process: PostgreSQL pool and migrations, the Temporal worker and the
+// HTTP API. `npm start`, `npm run serve`, the integration tests and the benchmark all start it
+// through here, against whatever Temporal and PostgreSQL they were given.
+
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { createPool } from '../activities/db/pool.js';
+import { migrate } from '../activities/db/migrate.js';
+import { createApp } from '../api/app.js';
+import { WorkItemGateway } from '../api/work-item-gateway.js';
+import { createWorker } from './create-worker.js';
+
+export interface ServiceOptions {
+  temporalAddress: string;
+  databaseUrl: string;
+  adminToken: string;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** 1 for the embedded PGlite socket server. */
+  poolMax?: number;
+  temporalUiUrl?: string;
+  logger?: Logger;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface RunningService {
+  url: string;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const namespace = options.namespace ?? 'default';
+  const pool = createPool(options.databaseUrl, options.poolMax ?? 5);
+  const applied = await migrate(pool);
+  if (applied.length) logger.info({ applied }, 'database migrated');
+
+  const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
+  const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle });
+  const workerRun = worker.run();
+  workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+
+  const connection = await Connection.connect({ address: options.temporalAddress });
+  const client = new Client({ connection, namespace });
+  const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
+  const app = createApp({
+    pool,
+    gateway,
+    adminToken: options.adminToken,
+    logger,
+    temporalReady: async () => void (await connection.workflowService.getSystemInfo({})),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  return {
+    url,
+    client,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      worker.shutdown();
+      await workerRun.catch(() => undefined);
+      await connection.close();
+      await workerConnection.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The messages a work-item workflow answers: one Update per command, the inbound-email Signal
+// and the view Query. The API imports these to talk to the workflow.
+
+import type { UpdateDefinition } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
+import type { InboundEmail } from './domain/types.js';
+import type { WorkItemView } from './domain/view.js';
+
+export const TASK_QUEUE = 'work-items';
+
+export const viewQuery = defineQuery<WorkItemView>('view');
+
+export const inboundEmailSignal = defineSignal<[InboundEmail]>('inboundEmail');
+
+export type CommandUpdate = UpdateDefinition<WorkItemView, [CommandRequest]>;
+
+export const commandUpdates = Object.fromEntries(
+  COMMAND_TYPES.map((type) => [type, defineUpdate<WorkItemView, [CommandRequest]>(type)]),
+) as Record<CommandType, CommandUpdate>;

@@ -1,0 +1,48 @@
+// The commands a caller can give a work item, as data. Each becomes one Temporal Update of the
+// same name, so an item's history in the Temporal UI reads as the list of what was done to it.
+
+import type { CategorySnapshot, EditableFields, ResolutionMethod } from './types.js';
+
+export type WaitSpec =
+  | { type: 'more_info'; days?: number; closeIfNoResponse?: boolean }
+  | { type: 'until'; until: string }
+  | { type: 'pause'; reason?: string };
+
+export type Command =
+  | { type: 'edit'; fields: EditableFields; category?: CategorySnapshot | null }
+  | { type: 'submit' }
+  | { type: 'pickUp' }
+  | { type: 'assign'; resourceId: string; resourceKind: 'human' | 'robot' }
+  | { type: 'unassign'; toResourceId?: string; toResourceKind?: 'human' | 'robot' }
+  | { type: 'setState'; state: 'todo' | 'in_progress' }
+  | { type: 'reject'; reason: string }
+  | { type: 'wait'; wait: WaitSpec }
+  | { type: 'cancelWait' }
+  | { type: 'addNote'; text: string; isResolution?: boolean }
+  | { type: 'sendEmail'; to: string[]; subject: string; body: string; resolve?: boolean; resolutionMethod?: ResolutionMethod }
+  | { type: 'resolve'; method: ResolutionMethod; reason?: string }
+  | { type: 'reopen' };
+
+export type CommandType = Command['type'];
+
+export const COMMAND_TYPES: CommandType[] = [
+  'edit',
+  'submit',
+  'pickUp',
+  'assign',
+  'unassign',
+  'setState',
+  'reject',
+  'wait',
+  'cancelWait',
+  'addNote',
+  'sendEmail',
+  'resolve',
+  'reopen',
+];
+
+/** What travels in each Update: the command and who gives it. */
+export interface CommandRequest<C extends Command = Command> {
+  actor: import('./types.js').Actor;
+  command: C;
+}

@@ -1,0 +1,179 @@
+// The work-item model shared by the workflow (deterministic code), the API and the tests.
+
+export const KINDS = ['ticket', 'case', 'action'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const STATES = ['draft', 'todo', 'in_progress', 'waiting', 'resolved', 'closed'] as const;
+export type State = (typeof STATES)[number];
+
+export const WAIT_TYPES = ['more_info', 'until', 'pause', 'split', 'case_launched'] as const;
+export type WaitType = (typeof WAIT_TYPES)[number];
+
+export const RESOLUTION_METHODS = [
+  'customer_communication',
+  'no_customer_response',
+  'rejected',
+  'rejected_spam',
+  'rejected_unknown_address',
+  'merged',
+  'split_completed',
+  'complete',
+  'unable_to_complete',
+  'cancelled',
+] as const;
+export type ResolutionMethod = (typeof RESOLUTION_METHODS)[number];
+
+/** Who performs a command: resolved by the API from the caller's token. */
+export interface Actor {
+  id: string;
+  kind: 'human' | 'robot' | 'integration' | 'admin' | 'system';
+  roles: string[];
+}
+
+export const SYSTEM: Actor = { id: 'system', kind: 'system', roles: [] };
+
+/** The part of a category the workflow needs, copied in when the category is set (R21, R22). */
+export interface CategorySnapshot {
+  id: string;
+  requireResolutionCommunication: boolean;
+  feedbackWindowMs: number;
+}
+
+export interface Wait {
+  type: WaitType;
+  days?: number;
+  closeIfNoResponse?: boolean;
+  until?: string;
+  reason?: string;
+  /** When the wait's durable timer fires, if it has one. */
+  endsAt?: string;
+}
+
+export type WaitEndReason = 'email_received' | 'days_elapsed' | 'until_reached' | 'cancelled' | 'resolved' | 'reassigned';
+
+export interface EditableFields {
+  title?: string;
+  description?: string;
+  shortDescription?: string;
+  primaryContact?: string;
+  requester?: string;
+}
+
+export interface InboundEmail {
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  body: string;
+  receivedAt: string;
+}
+
+export interface OutboundEmail {
+  messageId: string;
+  ref: string;
+  to: string[];
+  subject: string;
+  body: string;
+  isResolution: boolean;
+}
+
+export type InboundOutcome = 'attached' | 'filled_draft' | 'ended_wait' | 'reopened';
+
+/** One line of the item's timeline (R42). `type` says what happened; the other fields depend on it. */
+export interface TimelineEntry {
+  at: string;
+  by: string;
+  type:
+    | 'created'
+    | 'submitted'
+    | 'edited'
+    | 'state_changed'
+    | 'assigned'
+    | 'note'
+    | 'email_in'
+    | 'email_out'
+    | 'wait_started'
+    | 'wait_ended'
+    | 'rejected_by_robot'
+    | 'resolved'
+    | 'reopened'
+    | 'closed';
+  [field: string]: unknown;
+}
+
+/** The whole state of one work item, held by its workflow. */
+export interface WorkItem {
+  ref: string;
+  kind: Kind;
+  state: State;
+  wait?: Wait;
+  waitEndedReason?: WaitEndReason;
+  highlighted: boolean;
+  assignee?: string;
+  queue?: string;
+  needsHuman: boolean;
+  fields: EditableFields;
+  category?: CategorySnapshot;
+  processId?: string;
+  resolutionMethod?: ResolutionMethod;
+  resolutionReason?: string;
+  resolvedAt?: string;
+  feedbackWindowEndsAt?: string;
+  closedAt?: string;
+  parentRef?: string;
+  childRefs: string[];
+  linkedRefs: string[];
+  timeline: TimelineEntry[];
+  /** Index into `timeline` where the current in_progress spell (or the draft) began (R22). */
+  spellStart: number;
+  /** Message-IDs of inbound emails already taken, so a redelivery has no effect (R34). */
+  seenMessageIds: string[];
+  /** Outbound emails recorded on the timeline but not yet handed to delivery. */
+  outbox: OutboundEmail[];
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What starts a work-item workflow. */
+export interface WorkItemInput {
+  ref: string;
+  kind: Kind;
+  createdBy: Actor;
+  fields: EditableFields;
+  category?: CategorySnapshot;
+  queue?: string;
+  processId?: string;
+  /** Submit at once (hand-created items that passed R5's check, or items born from email). */
+  submit: boolean;
+  parentRef?: string;
+  linkedRefs?: string[];
+  /** The email this item was born from, recorded as the first timeline entry (R35). */
+  initialEmail?: InboundEmail;
+  /** Close at once with this system method (an email to an unknown address, R35). */
+  closeAs?: 'rejected_unknown_address';
+  /** State carried over continue-as-new; absent on the first run. */
+  carried?: WorkItem;
+  /** History length after which the run continues as new (tests lower it). */
+  continueAsNewAfterEvents?: number;
+}
+
+/** The read-model row for the lists (R41). */
+export interface WorkItemSummary {
+  ref: string;
+  kind: Kind;
+  state: State;
+  waitType: WaitType | null;
+  highlighted: boolean;
+  assignee: string | null;
+  queue: string | null;
+  needsHuman: boolean;
+  title: string | null;
+  categoryId: string | null;
+  parentRef: string | null;
+  dueAt: string | null;
+  breached: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}

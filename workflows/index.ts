@@ -1,0 +1,2 @@
+// The workflows this worker runs (the bundle entry point).
+export { workItem } from './work-item.js';
