@@ -1,0 +1,285 @@
+// The HTTP contract end to end: the API, the worker, the Temporal dev server and PostgreSQL,
+// all real. One whole ticket story, then the error cases and idempotent replay.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiHarness } from '../support/api-harness.js';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await ApiHarness.start();
+  await api.resource('alice', 'human');
+  await api.resource('bob', 'human');
+  await api.resource('sam', 'human', ['supervisor']);
+  await api.resource('robbie', 'robot');
+  await api.resource('intake', 'integration');
+  expect((await api.request('PUT', '/v1/categories/invoices', { body: { name: 'Invoices', requireResolutionCommunication: true, feedbackWindow: 'PT2S' } })).status).toBe(200);
+  expect((await api.request('PUT', '/v1/mailboxes/desk@example.com', { body: { starts: 'ticket', categoryId: 'invoices', queue: 'finance' } })).status).toBe(200);
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+const inbox = async (who: string) => (await api.request('GET', '/v1/inbox', { as: who })).body.items as Array<Record<string, any>>;
+const ownedWork = async (who: string) => (await api.request('GET', '/v1/owned-work', { as: who })).body.items as Array<Record<string, any>>;
+
+describe('a whole ticket story over HTTP', () => {
+  let ref: string;
+
+  it('R4: a ticket created by hand is a draft with a reference', async () => {
+    const res = await api.request('POST', '/v1/work-items', { as: 'alice', body: { kind: 'ticket', title: 'Invoice 42 unpaid' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'ticket', state: 'draft', title: 'Invoice 42 unpaid', version: 1 });
+    ref = res.body.ref;
+    expect(ref).toMatch(/^T-\d{6}$/);
+  });
+
+  it('R5: submit is refused with every missing field listed, and nothing changes', async () => {
+    const res = await api.request('POST', `/v1/work-items/${ref}/submit`, { as: 'alice' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ error: 'validation_failed', missing: ['description', 'categoryId', 'primaryContact', 'requester'] });
+    expect((await api.request('GET', `/v1/work-items/${ref}`, { as: 'alice' })).body).toMatchObject({ state: 'draft', version: 1 });
+  });
+
+  it('R5, R6: after filling the fields the ticket submits, and its description is the first note', async () => {
+    const patch = await api.request('PATCH', `/v1/work-items/${ref}`, {
+      as: 'alice',
+      body: { description: 'Supplier ACME says invoice 42 was never paid.', categoryId: 'invoices', primaryContact: 'ann@acme.example', requester: 'ann@acme.example' },
+    });
+    expect(patch.status).toBe(200);
+    const res = await api.request('POST', `/v1/work-items/${ref}/submit`, { as: 'alice' });
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe('todo');
+    expect(res.body.timeline.filter((e: any) => e.type === 'note')[0]).toMatchObject({ text: 'Supplier ACME says invoice 42 was never paid.', initialSubmission: true });
+  });
+
+  it('R10: bob updating the todo ticket picks it up: assigned to bob, in_progress', async () => {
+    const res = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'bob', body: { text: 'Checking the ledger' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'in_progress', assignee: 'bob' });
+    await api.eventually('the Inbox to list it', async () => (await inbox('bob')).find((i) => i.ref === ref && i.state === 'in_progress'));
+  });
+
+  it('R10: another human is refused with assigned_to_other (409); a supervisor is not', async () => {
+    const res = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'alice', body: { text: 'me too' } });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'assigned_to_other', assignee: 'bob' });
+    expect((await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'sam', body: { text: 'Supervisor: keep me posted' } })).status).toBe(200);
+  });
+
+  it('R14, R15, R41: waiting for more information moves it from the Inbox to Owned Work', async () => {
+    const res = await api.request('POST', `/v1/work-items/${ref}/wait`, { as: 'bob', body: { type: 'more_info' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'waiting', waitType: 'more_info' });
+    await api.eventually('Owned Work to list it', async () => (await ownedWork('bob')).find((i) => i.ref === ref));
+    expect((await inbox('bob')).find((i) => i.ref === ref)).toBeUndefined();
+  });
+
+  it('R16, R34, R15: an inbound email with the reference in its subject ends the wait and highlights the ticket', async () => {
+    const res = await api.request('POST', '/v1/inbound-emails', {
+      as: 'intake',
+      body: { messageId: '<reply-1@acme.example>', from: 'Ann <ann@acme.example>', to: ['desk@example.com'], subject: `Re: [${ref}] invoice 42`, body: 'Attached the remittance.' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ outcome: 'ended_wait', ref });
+    const view = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body;
+    expect(view).toMatchObject({ state: 'in_progress', highlighted: true, waitEndedReason: 'email_received' });
+    const row = await api.eventually('the Inbox to show it highlighted', async () => (await inbox('bob')).find((i) => i.ref === ref && i.highlighted));
+    expect(row).toMatchObject({ state: 'in_progress', highlighted: true, categoryId: 'invoices', queue: null });
+  });
+
+  it('R34: the same Message-ID delivered twice has one effect', async () => {
+    const res = await api.request('POST', '/v1/inbound-emails', {
+      as: 'intake',
+      body: { messageId: '<reply-1@acme.example>', from: 'ann@acme.example', to: ['desk@example.com'], subject: `Re: [${ref}] invoice 42`, body: 'Attached the remittance.' },
+    });
+    expect(res.body).toEqual({ outcome: 'duplicate', ref });
+    const view = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body;
+    expect(view.timeline.filter((e: any) => e.type === 'email_in')).toHaveLength(1);
+  });
+
+  it('R22: resolving without resolution communication is refused with a reminder, and nothing changes', async () => {
+    const before = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body;
+    const res = await api.request('POST', `/v1/work-items/${ref}/resolve`, { as: 'bob', body: { method: 'customer_communication' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toBe('resolution_communication_required');
+    expect(res.body.message).toMatch(/resolution email or add an internal resolution note/);
+    expect((await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body.version).toBe(before.version);
+  });
+
+  it('R22, R23, R21: after a note the ticket resolves, the note is tagged, and a PT2S feedback window closes it', async () => {
+    expect((await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'bob', body: { text: 'Paid on 3 March; remittance forwarded.' } })).status).toBe(200);
+    const res = await api.request('POST', `/v1/work-items/${ref}/resolve`, { as: 'bob', body: { method: 'customer_communication' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'resolved', resolutionMethod: 'customer_communication' });
+    expect(Date.parse(res.body.feedbackWindowEndsAt) - Date.parse(res.body.resolvedAt)).toBe(2000);
+    expect(res.body.timeline.find((e: any) => e.text === 'Paid on 3 March; remittance forwarded.')).toMatchObject({ isResolution: true });
+    const closed = await api.eventually('the feedback window to close it', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body;
+      return v.state === 'closed' && v;
+    });
+    expect(closed.closedAt).toBeDefined();
+  });
+
+  it('R21, R32: a later email starts a follow-up ticket that links back, and the closed one links to it', async () => {
+    const res = await api.request('POST', '/v1/inbound-emails', {
+      as: 'intake',
+      body: { messageId: '<later-1@acme.example>', from: 'ann@acme.example', to: ['desk@example.com'], subject: `Re: [${ref}] one more thing`, body: 'Invoice 43 too, please.' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.outcome).toBe('created_follow_up');
+    const followUp = res.body.ref;
+    expect(followUp).not.toBe(ref);
+    const view = (await api.request('GET', `/v1/work-items/${followUp}`, { as: 'bob' })).body;
+    expect(view).toMatchObject({ state: 'todo', linkedRefs: [ref], categoryId: 'invoices', title: `Re: [${ref}] one more thing` });
+    const old = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'bob' })).body;
+    expect(old).toMatchObject({ state: 'closed', linkedRefs: [followUp] });
+  });
+
+  it('R42: the history endpoint summarises the Temporal history and links to the Temporal UI', async () => {
+    const res = await api.request('GET', `/v1/work-items/${ref}/history`, { as: 'bob' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ref, status: 'COMPLETED', uiUrl: `http://127.0.0.1:8233/namespaces/default/workflows/${ref}` });
+    expect(res.body.eventCount).toBeGreaterThan(20);
+  });
+});
+
+describe('inbound email that matches nothing', () => {
+  it('R35: an unmatched email to a mailbox starts a submitted ticket in its queue', async () => {
+    const res = await api.request('POST', '/v1/inbound-emails', {
+      as: 'intake',
+      body: { messageId: '<new-1@acme.example>', from: 'bo@acme.example', to: ['Desk <DESK@example.com>'], subject: 'Credit note request', body: 'Please issue a credit note.' },
+    });
+    expect(res.body.outcome).toBe('created');
+    const queue = await api.eventually('the queue to list it', async () => {
+      const items = (await api.request('GET', '/v1/queues/finance', { as: 'alice' })).body.items as any[];
+      return items.find((i) => i.ref === res.body.ref) && items;
+    });
+    expect(queue.find((i: any) => i.ref === res.body.ref)).toMatchObject({ state: 'todo', assignee: null, title: 'Credit note request' });
+  });
+
+  it('R35: an email to an address no mailbox configures becomes a ticket closed as rejected_unknown_address', async () => {
+    const res = await api.request('POST', '/v1/inbound-emails', {
+      as: 'intake',
+      body: { messageId: '<stray-1@spam.example>', from: 'x@spam.example', to: ['nobody@example.com'], subject: 'Hello', body: 'Buy now' },
+    });
+    expect(res.body.outcome).toBe('rejected_unknown_address');
+    const view = (await api.request('GET', `/v1/work-items/${res.body.ref}`)).body;
+    expect(view).toMatchObject({ state: 'closed', resolutionMethod: 'rejected_unknown_address' });
+  });
+
+  it('R34: a reply matched by In-Reply-To to an email the item sent reaches that item', async () => {
+    const created = await api.request('POST', '/v1/work-items', {
+      as: 'alice',
+      body: { kind: 'ticket', title: 'Refund', description: 'Refund order 7', categoryId: 'invoices', primaryContact: 'c@x.example', requester: 'c@x.example', submit: true },
+    });
+    const sent = await api.request('POST', `/v1/work-items/${created.body.ref}/emails`, { as: 'alice', body: { to: ['c@x.example'], subject: 'Which order?', body: 'Order 7 or 8?' } });
+    const messageId = sent.body.timeline.find((e: any) => e.type === 'email_out').messageId;
+    await api.eventually('the outbox', async () => (await api.pool.query('SELECT 1 FROM outbound_emails WHERE message_id = $1', [messageId])).rowCount);
+    const raw = [`Message-ID: <answer-7@x.example>`, `From: c@x.example`, `To: desk@example.com`, `Subject: Re: Which order?`, `In-Reply-To: ${messageId}`, '', 'Order 7.', ''].join('\r\n');
+    const res = await api.request('POST', '/v1/inbound-emails', { as: 'intake', raw, headers: { 'content-type': 'message/rfc822' } });
+    expect(res.body).toEqual({ outcome: 'attached', ref: created.body.ref });
+  });
+});
+
+describe('errors and idempotency', () => {
+  it('401: a missing or unknown token', async () => {
+    expect((await api.request('GET', '/v1/inbox', { token: null })).status).toBe(401);
+    const res = await api.request('GET', '/v1/inbox', { token: 'not-a-token' });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('unauthorized');
+  });
+
+  it('R3: 403 when a known caller lacks the right', async () => {
+    const human = await api.request('POST', '/v1/resources', { as: 'alice', body: { id: 'eve', name: 'Eve', kind: 'human' } });
+    expect(human.status).toBe(403);
+    expect(human.body.error).toBe('forbidden');
+    const created = await api.request('POST', '/v1/work-items', { as: 'intake', body: { kind: 'ticket', title: 'From an integration' } });
+    expect(created.status).toBe(201);
+    const pick = await api.request('POST', `/v1/work-items/${created.body.ref}/pick-up`, { as: 'intake' });
+    expect(pick.status).toBe(403);
+    expect((await api.request('POST', '/v1/inbound-emails', { as: 'alice', body: {} })).status).toBe(403);
+  });
+
+  it('400: a body that breaks the schema lists the issues with their paths, and creates nothing', async () => {
+    const res = await api.request('POST', '/v1/work-items', { as: 'alice', body: { kind: 'parcel', title: 7 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.issues.map((i: any) => i.path.join('.'))).toEqual(expect.arrayContaining(['body.kind', 'body.title']));
+    const bad = await api.request('POST', '/v1/work-items', { as: 'alice', raw: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    const wait = await api.request('PUT', '/v1/categories/x', { body: { name: 'X', feedbackWindow: 'three days' } });
+    expect(wait.status).toBe(400);
+  });
+
+  it('404: an unknown work item', async () => {
+    const res = await api.request('GET', '/v1/work-items/T-999999', { as: 'alice' });
+    expect(res.status).toBe(404);
+    expect(res.body.error).toBe('not_found');
+    expect((await api.request('POST', '/v1/work-items/T-999999/pick-up', { as: 'alice' })).status).toBe(404);
+  });
+
+  it('R2: 409 invalid_transition names the from state and the command', async () => {
+    const created = await api.request('POST', '/v1/work-items', {
+      as: 'alice',
+      body: { kind: 'ticket', title: 't', description: 'd', categoryId: 'invoices', primaryContact: 'p@x', requester: 'p@x', submit: true },
+    });
+    expect(created.body.state).toBe('todo');
+    const res = await api.request('POST', `/v1/work-items/${created.body.ref}/submit`, { as: 'alice' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'invalid_transition', from: 'todo', command: 'submit' });
+  });
+
+  it('R5: an invalid submit at creation is 422 and creates nothing', async () => {
+    const before = await api.pool.query("SELECT last_value, is_called FROM ticket_ref_seq");
+    const res = await api.request('POST', '/v1/work-items', { as: 'alice', body: { kind: 'ticket', title: 'x', submit: true } });
+    expect(res.status).toBe(422);
+    expect(res.body.missing).toEqual(['description', 'categoryId', 'primaryContact', 'requester']);
+    expect((await api.pool.query("SELECT last_value, is_called FROM ticket_ref_seq")).rows).toEqual(before.rows);
+  });
+
+  it('a repeat with the same Idempotency-Key returns the first response and changes nothing more', async () => {
+    const created = await api.request('POST', '/v1/work-items', { as: 'alice', body: { kind: 'ticket', title: 'idem', description: 'd', categoryId: 'invoices', primaryContact: 'p@x', requester: 'p@x', submit: true } });
+    const ref = created.body.ref;
+    const send = () => api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'alice', body: { text: 'only once' }, headers: { 'idempotency-key': 'note-1' } });
+    const first = await send();
+    const second = await send();
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const view = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'alice' })).body;
+    expect(view.timeline.filter((e: any) => e.text === 'only once')).toHaveLength(1);
+    const reused = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'alice', body: { text: 'different' }, headers: { 'idempotency-key': 'note-1' } });
+    expect(reused.status).toBe(422);
+    expect(reused.body.error).toBe('idempotency_key_reused');
+  });
+
+  it('R41: lists filter by kind and state and are sorted, with a cursor for the next page', async () => {
+    const all = await api.request('GET', '/v1/work-items?kind=ticket&state=todo&limit=2', { as: 'alice' });
+    expect(all.status).toBe(200);
+    expect(all.body.items).toHaveLength(2);
+    expect(all.body.items.every((i: any) => i.kind === 'ticket' && i.state === 'todo')).toBe(true);
+    const next = await api.request('GET', `/v1/work-items?kind=ticket&state=todo&limit=2&cursor=${all.body.nextCursor}`, { as: 'alice' });
+    expect(next.body.items.map((i: any) => i.ref)).not.toContain(all.body.items[0].ref);
+    expect((await api.request('GET', '/v1/work-items?state=bogus', { as: 'alice' })).status).toBe(400);
+  });
+});
+
+describe('service surface', () => {
+  it('GET /v1/openapi.json is generated from the schemas and needs no token', async () => {
+    const res = await api.request('GET', '/v1/openapi.json', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    for (const path of ['/v1/work-items', '/v1/work-items/{ref}', '/v1/work-items/{ref}/resolve', '/v1/inbound-emails', '/v1/inbox', '/v1/resources', '/v1/categories/{id}']) {
+      expect(Object.keys(res.body.paths)).toContain(path);
+    }
+    expect(res.body.components.schemas.WorkItem.properties.state.enum).toContain('waiting');
+  });
+
+  it('healthz and readyz answer without a token', async () => {
+    expect((await api.request('GET', '/healthz', { token: null })).status).toBe(200);
+    const ready = await api.request('GET', '/readyz', { token: null });
+    expect(ready.body).toEqual({ ok: true, temporal: true, postgres: true });
+  });
+});

@@ -1,0 +1,103 @@
+// Starts the whole service (migrations, worker, HTTP API) against the test run's Temporal dev
+// server and a fresh PostgreSQL database, and gives tests a small HTTP client.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { startService, type RunningService } from '../../worker/service.js';
+import { freshDatabase, type FreshDatabase } from './db.js';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export class ApiHarness {
+  readonly tokens: Record<string, string> = {};
+
+  private constructor(
+    readonly service: RunningService,
+    readonly adminToken: string,
+    readonly pool: pg.Pool,
+    private readonly db: FreshDatabase,
+  ) {}
+
+  static async start(): Promise<ApiHarness> {
+    const db = await freshDatabase(inject('databaseUrl'));
+    const adminToken = randomBytes(16).toString('hex');
+    const service = await startService({
+      temporalAddress: inject('temporalAddress'),
+      databaseUrl: db.url,
+      adminToken,
+      taskQueue: `api-${randomUUID()}`,
+      logger: pino({ level: 'silent' }),
+      temporalUiUrl: 'http://127.0.0.1:8233',
+    });
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await reserveRefBlock(pool);
+    return new ApiHarness(service, adminToken, pool, db);
+  }
+
+  get url(): string {
+    return this.service.url;
+  }
+
+  async request<T = any>(method: string, path: string, options: { as?: string; token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<ApiResponse<T>> {
+    const token = options.token !== undefined ? options.token : options.as ? this.tokens[options.as] : this.adminToken;
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const res = await fetch(this.url + path, { method, headers, body });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  }
+
+  /** Creates a resource as admin and keeps its token under its id. */
+  async resource(id: string, kind: 'human' | 'robot' | 'integration', roles: string[] = []): Promise<string> {
+    const res = await this.request('POST', '/v1/resources', { body: { id, name: id, kind, roles } });
+    if (res.status !== 201) throw new Error(`could not create ${id}: ${JSON.stringify(res.body)}`);
+    this.tokens[id] = res.body.token;
+    return res.body.token;
+  }
+
+  /** Polls until `check` returns a value (the read model and timers lag by a moment). */
+  async eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.service.stop();
+    await this.pool.end();
+    await this.db.drop();
+  }
+}
+
+/**
+ * Test files share one Temporal dev server, and a reference is a workflow id: each file takes
+ * its own block of 10,000 references from a sequence on the shared PostgreSQL server.
+ */
+async function reserveRefBlock(pool: pg.Pool): Promise<void> {
+  const shared = new pg.Client({ connectionString: inject('databaseUrl') });
+  await shared.connect();
+  try {
+    await shared.query('CREATE SEQUENCE IF NOT EXISTS test_ref_blocks').catch(() => undefined);
+    const { rows } = await shared.query("SELECT nextval('test_ref_blocks') AS n");
+    const start = ((Number(rows[0].n) - 1) % 99 + 1) * 10_000 + 1; // refs stay six digits
+    for (const kind of ['ticket', 'case', 'action']) await pool.query(`ALTER SEQUENCE ${kind}_ref_seq RESTART WITH ${start}`);
+  } finally {
+    await shared.end();
+  }
+}
