@@ -1,0 +1,140 @@
+// Benchmark: N full ticket stories driven through the HTTP API (create, submit, pick up by a
+// note, wait, inbound email ends the wait, note, resolve, closed), beside a baseline of the same
+// number of bare Temporal Update round trips on a no-op workflow, in the same process.
+//
+//   npm run bench                 # 40 stories, 4 at a time
+//   STORIES=200 CONCURRENCY=8 npm run bench
+//
+// Uses TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise starts a dev server and a private
+// PostgreSQL, as the tests do.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { startPostgres } from '../test/support/postgres-server.js';
+import { startDevServer } from '../test/support/temporal-dev-server.js';
+import { startService } from '../worker/service.js';
+import { finish, ping, type noop } from './noop-workflow.js';
+import { pool, summarise, type Summary } from './stats.js';
+
+const STORIES = Number(process.env.STORIES ?? 40);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const postgres = await startPostgres();
+      stops.unshift(postgres.stop);
+      databaseUrl = postgres.url;
+    }
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const temporal = await startDevServer();
+      stops.unshift(temporal.stop);
+      temporalAddress = temporal.address;
+    }
+    const adminToken = randomBytes(16).toString('hex');
+    const service = await startService({ temporalAddress, databaseUrl, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
+    stops.unshift(service.stop);
+
+    const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+      const res = await fetch(service.url + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await res.json();
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+
+    // Configuration, and the people in the stories.
+    await call('PUT', '/v1/categories/bench', adminToken, { name: 'Bench', requireResolutionCommunication: true });
+    const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).token as string;
+    const intake = (await call('POST', '/v1/resources', adminToken, { id: 'intake', name: 'Intake', kind: 'integration' })).token as string;
+
+    const commandLatencies: number[] = [];
+    const timed = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+      const t0 = performance.now();
+      const result = await call(method, path, token, body);
+      commandLatencies.push(performance.now() - t0);
+      return result;
+    };
+    let lastRef = '';
+    const story = async (i: number): Promise<void> => {
+      const created = await timed('POST', '/v1/work-items', agent, {
+        kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId: 'bench', primaryContact: 'c@x.example', requester: 'c@x.example',
+      });
+      const ref = created.ref as string;
+      await timed('POST', `/v1/work-items/${ref}/submit`, agent);
+      await timed('POST', `/v1/work-items/${ref}/notes`, agent, { text: 'Looking' });
+      await timed('POST', `/v1/work-items/${ref}/wait`, agent, { type: 'more_info' });
+      const email = await timed('POST', '/v1/inbound-emails', intake, { messageId: `<bench-${i}-${randomUUID()}@x.example>`, from: 'c@x.example', to: ['desk@example.com'], subject: `Re: [${ref}]`, body: 'Details' });
+      if (email.outcome !== 'ended_wait') throw new Error(`story ${i}: email outcome ${email.outcome}`);
+      await timed('POST', `/v1/work-items/${ref}/notes`, agent, { text: 'Paid' });
+      const resolved = await timed('POST', `/v1/work-items/${ref}/resolve`, agent, { method: 'customer_communication' });
+      if (resolved.state !== 'closed') throw new Error(`story ${i}: ended ${resolved.state}`);
+      lastRef = ref;
+    };
+
+    // Warm up (bundle caches, connections), then measure.
+    await story(-1);
+    commandLatencies.length = 0;
+    const t0 = performance.now();
+    await pool(STORIES, CONCURRENCY, story);
+    const storySeconds = (performance.now() - t0) / 1000;
+    const stories = summarise(commandLatencies);
+    const history = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
+
+    // Baseline: the same number of bare Update round trips, same concurrency.
+    const baseline = await bareUpdates(temporalAddress, commandLatencies.length, CONCURRENCY);
+
+    const row = (name: string, s: Summary, perSecond: string) =>
+      `${name.padEnd(34)} n=${String(s.count).padStart(5)}  p50=${s.p50.toFixed(1).padStart(7)} ms  p99=${s.p99.toFixed(1).padStart(7)} ms  ${perSecond}`;
+    console.log(`\nTicket stories: ${STORIES} stories, ${CONCURRENCY} at a time, ${stories.count / STORIES} requests each`);
+    console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
+    console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
+    console.log(`ratio p50 command / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
+    console.log(`history of one full ticket story (${lastRef}): ${history.eventCount} events, ${history.sizeBytes} bytes`);
+  } finally {
+    for (const stop of stops) await stop().catch((e) => console.error('stop failed:', e));
+  }
+}
+
+async function bareUpdates(address: string, total: number, concurrency: number): Promise<{ summary: Summary; seconds: number }> {
+  const taskQueue = `bench-noop-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)) });
+  const { Client, Connection } = await import('@temporalio/client');
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  const latencies: number[] = [];
+  const seconds = await worker.runUntil(async () => {
+    const handles = await Promise.all(
+      Array.from({ length: concurrency }, () => client.workflow.start<typeof noop>('noop', { taskQueue, workflowId: `noop-${randomUUID()}` })),
+    );
+    await handles[0].executeUpdate(ping, { args: [0] }); // warm-up
+    let lane = 0;
+    const t0 = performance.now();
+    await pool(total, concurrency, async (i) => {
+      const handle = handles[lane++ % handles.length];
+      const s = performance.now();
+      await handle.executeUpdate(ping, { args: [i] });
+      latencies.push(performance.now() - s);
+    });
+    const elapsed = (performance.now() - t0) / 1000;
+    await Promise.all(handles.map((h) => h.executeUpdate(finish)));
+    return elapsed;
+  });
+  await connection.close();
+  await client.connection.close();
+  return { summary: summarise(latencies), seconds };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
