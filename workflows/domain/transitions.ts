@@ -81,8 +81,9 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
  * Applies one command. Throws a Refusal, and changes nothing, when the command is not allowed.
  * The input item is never mutated.
  */
-export function applyCommand(before: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
+export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
   const at = now.toISOString();
+  const before = catchUp(current, now);
   if (before.state === 'closed') throw invalidTransition('closed', command.type, 'a closed item is final');
   const item = before; // every step below builds a new object; nothing is mutated in place
   switch (command.type) {
@@ -119,13 +120,15 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
       if (!['todo', 'in_progress', 'waiting'].includes(item.state)) {
         throw invalidTransition(item.state, command.type, 'only open, submitted items are (un)assigned');
       }
+      requireResource(actor, 'assign');
       guardOwner(item, actor);
       const target = command.type === 'assign' ? command.resourceId : command.toResourceId;
       const targetKind = command.type === 'assign' ? command.resourceKind : command.toResourceKind;
       if (item.needsHuman && targetKind === 'robot') {
         throw invalidTransition(item.state, command.type, 'a robot rejected it, so it needs a human');
       }
-      let next = item.state === 'waiting' ? endWait(item, actor, at, 'reassigned', false) : item;
+      let next = clearHighlightFor(item, actor);
+      if (next.state === 'waiting') next = endWait(next, actor, at, 'reassigned', false);
       next = assign(next, actor, target, at);
       return setState(next, actor, at, 'todo'); // R12
     }
@@ -136,6 +139,9 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
       }
       requireResource(actor, 'change the state of');
       guardOwner(item, actor);
+      if (command.state === 'in_progress' && item.needsHuman && actor.kind === 'robot') {
+        throw invalidTransition(item.state, 'setState', 'a robot rejected it, so it needs a human');
+      }
       if (command.state === 'in_progress') {
         const owned = item.assignee ? item : assign(item, actor, actor.id, at);
         return startWork(owned, actor, at);
@@ -146,7 +152,7 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
       if (actor.kind !== 'robot') throw new Refusal('forbidden', 'Only a robot rejects an item to hand it to humans (R13).');
       if (item.state !== 'todo' && item.state !== 'in_progress') throw invalidTransition(item.state, 'reject');
       guardOwner(item, actor);
-      let next = assign(item, actor, undefined, at);
+      let next = assign(clearHighlightFor(item, actor), actor, undefined, at);
       next = setState({ ...next, needsHuman: true }, actor, at, 'todo');
       return record(next, actor, at, { type: 'rejected_by_robot', reason: command.reason });
     }
@@ -160,6 +166,7 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
       if (item.wait?.type === 'split' || item.wait?.type === 'case_launched') {
         throw invalidTransition(item.state, 'cancelWait', `a ${item.wait.type} wait ends by itself`);
       }
+      requireResource(actor, 'cancel the wait of');
       guardOwner(item, actor);
       return endWait(item, actor, at, 'cancelled', false); // R18
     }
@@ -184,6 +191,7 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
     case 'reopen': {
       if (item.state !== 'resolved') throw invalidTransition(item.state, 'reopen', 'only a resolved item inside its feedback window reopens');
       requireResource(actor, 'reopen');
+      guardOwner(item, actor);
       return reopen(item, actor, at);
     }
   }
@@ -193,11 +201,12 @@ export function applyCommand(before: WorkItem, actor: Actor, command: Command, n
 // Inbound email (a Signal: it is never refused)
 
 export function receiveEmail(
-  before: WorkItem,
+  current: WorkItem,
   email: InboundEmail,
   now: Date,
 ): { item: WorkItem; outcome: InboundOutcome | 'duplicate' | 'closed' } {
-  if (before.seenMessageIds.includes(email.messageId)) return { item: before, outcome: 'duplicate' };
+  if (current.seenMessageIds.includes(email.messageId)) return { item: current, outcome: 'duplicate' };
+  const before = catchUp(current, now);
   // A closed item is final (R21): the API starts a follow-up item instead.
   if (before.state === 'closed') return { item: before, outcome: 'closed' };
   const at = now.toISOString();
@@ -232,6 +241,15 @@ export function nextDeadline(item: WorkItem): number | undefined {
   return undefined;
 }
 
+/**
+ * A deadline that has passed takes effect before anything else that arrives: the timer may fire
+ * in the same workflow activation as an Update or Signal, or just after it (R16, R21).
+ */
+function catchUp(item: WorkItem, now: Date): WorkItem {
+  const due = nextDeadline(item);
+  return due !== undefined && due <= now.getTime() ? onDeadline(item, now) : item;
+}
+
 export function onDeadline(item: WorkItem, now: Date): WorkItem {
   const deadline = nextDeadline(item);
   if (deadline === undefined || deadline > now.getTime()) return item;
@@ -244,7 +262,7 @@ export function onDeadline(item: WorkItem, now: Date): WorkItem {
     let next = endWait(item, SYSTEM, at, 'days_elapsed', false);
     next = { ...next, resolutionMethod: 'no_customer_response', resolvedAt: at };
     next = record(next, SYSTEM, at, { type: 'resolved', method: 'no_customer_response' });
-    return close(next, SYSTEM, at);
+    return close(setState(next, SYSTEM, at, 'resolved'), SYSTEM, at);
   }
   return endWait(item, SYSTEM, at, wait.type === 'until' ? 'until_reached' : 'days_elapsed', true); // R16, R17
 }
@@ -369,7 +387,8 @@ function resolve(before: WorkItem, actor: Actor, method: ResolutionMethod, reaso
     throw invalidTransition(before.state, command, `a ${before.wait.type} wait resolves by itself`);
   }
   let item = before.state === 'draft' ? before : touch(before, actor, command, at); // R8: a draft resolves as it is
-  if (item.state === 'waiting') item = endWait(item, actor, at, 'resolved', false);
+  // Resolving ends a wait without starting a new spell: what was written before counts (R22, R24).
+  if (item.state === 'waiting') item = { ...endWait(item, actor, at, 'resolved', false), spellStart: item.spellStart };
   item = markResolutionCommunication(item, method);
   item = { ...item, resolutionMethod: method, resolutionReason: reason, resolvedAt: at, highlighted: false };
   item = record(item, actor, at, { type: 'resolved', method, from: before.state, ...(reason ? { reason } : {}) });
