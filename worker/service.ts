@@ -38,43 +38,55 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const namespace = options.namespace ?? 'default';
-  const pool = createPool(options.databaseUrl, options.poolMax ?? 5);
-  const applied = await migrate(pool);
-  if (applied.length) logger.info({ applied }, 'database migrated');
+  const host = options.host ?? '127.0.0.1';
+  // What has started so far, stopped in reverse order on stop() or when a later step fails.
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((err) => logger.warn({ err }, 'stop step failed'));
+  };
+  try {
+    const pool = createPool(options.databaseUrl, options.poolMax ?? 5);
+    stops.push(() => pool.end());
+    const applied = await migrate(pool);
+    if (applied.length) logger.info({ applied }, 'database migrated');
 
-  const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
-  const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle });
-  const workerRun = worker.run();
-  workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+    const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    stops.push(() => workerConnection.close());
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle });
+    const workerRun = worker.run();
+    workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun.catch(() => undefined);
+    });
 
-  const connection = await Connection.connect({ address: options.temporalAddress });
-  const client = new Client({ connection, namespace });
-  const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
-  const app = createApp({
-    pool,
-    gateway,
-    adminToken: options.adminToken,
-    logger,
-    temporalReady: async () => void (await connection.workflowService.getSystemInfo({})),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-
-  return {
-    url,
-    client,
-    async stop() {
+    const connection = await Connection.connect({ address: options.temporalAddress });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace });
+    const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
+    const app = createApp({
+      pool,
+      gateway,
+      adminToken: options.adminToken,
+      logger,
+      temporalReady: async () => void (await connection.workflowService.getSystemInfo({})),
+    });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(options.port ?? 0, host);
+      s.once('listening', () => resolve(s));
+      s.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(`Port ${options.port} on ${host} is in use: set PORT to a free port.`) : err),
+      );
+    });
+    stops.push(async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      worker.shutdown();
-      await workerRun.catch(() => undefined);
-      await connection.close();
-      await workerConnection.close();
-      await pool.end();
-    },
-  };
+    });
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://${host}:${port}`, client, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

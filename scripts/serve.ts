@@ -1,0 +1,70 @@
+// `npm run serve`: the service against an existing Temporal and PostgreSQL (the Docker image's
+// command). Requires TEMPORAL_ADDRESS, DATABASE_URL and ADMIN_TOKEN; optional PORT (3000),
+// HOST (0.0.0.0), TEMPORAL_NAMESPACE (default) and TEMPORAL_UI_URL. Waits up to 60 s for Temporal
+// and PostgreSQL to accept connections, then runs until SIGTERM/SIGINT.
+
+import { Connection } from '@temporalio/client';
+import pg from 'pg';
+import { startService } from '../worker/service.js';
+import { assertPortFree, Cleanup, env, envPort, failStartup, log, requireEnv, retry, stopOnSignals } from './process-lifecycle.js';
+
+const cleanup = new Cleanup();
+stopOnSignals(cleanup);
+
+try {
+  const temporalAddress = requireEnv('TEMPORAL_ADDRESS', 'set it to the Temporal frontend gRPC address, e.g. temporal:7233');
+  const databaseUrl = requireEnv('DATABASE_URL', 'set it to a PostgreSQL URL, e.g. postgres://user:password@postgresql:5432/workitems');
+  const adminToken = requireEnv('ADMIN_TOKEN', 'set it to a long random secret; it authorises the admin API');
+  const port = envPort('PORT', 3000);
+  const host = env('HOST') ?? '0.0.0.0';
+  await assertPortFree('HTTP API', host, port, 'set PORT to another port');
+  const namespace = env('TEMPORAL_NAMESPACE') ?? 'default';
+
+  await Promise.all([
+    retry(
+      `Temporal at ${temporalAddress}`,
+      async () => {
+        const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' });
+        await connection.close();
+      },
+      { hint: 'check TEMPORAL_ADDRESS and that the Temporal server is up' },
+    ),
+    retry(
+      `PostgreSQL at ${hostOf(databaseUrl)}`,
+      async () => {
+        const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      { hint: 'check DATABASE_URL (host, credentials, database name) and that PostgreSQL is up' },
+    ),
+  ]);
+
+  const service = await startService({
+    temporalAddress,
+    databaseUrl,
+    adminToken,
+    port,
+    host,
+    namespace,
+    temporalUiUrl: env('TEMPORAL_UI_URL'),
+  });
+  cleanup.add('work-items service', () => service.stop());
+  log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace})`);
+} catch (err) {
+  await failStartup(err, cleanup);
+}
+
+/** host:port of a database URL, for log lines that must not show the password. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || '(socket)';
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}

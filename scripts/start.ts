@@ -1,0 +1,187 @@
+// `npm start`: the whole service on one machine with embedded defaults. Uses TEMPORAL_ADDRESS and
+// DATABASE_URL when set; otherwise starts a Temporal dev server (SQLite in .data/temporal.sqlite,
+// UI on 127.0.0.1:8233) and an embedded PostgreSQL (PGlite in .data/pglite, served on
+// 127.0.0.1:5433). Both keep their data across restarts; delete .data/ to start afresh.
+// Environment: PORT (3000), HOST (127.0.0.1), ADMIN_TOKEN (else a dev token kept in
+// .data/admin-token), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_UI_URL, PGLITE_PORT (5433).
+
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startService } from '../worker/service.js';
+import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, StartupError, stopOnSignals } from './process-lifecycle.js';
+import { repoRoot, temporalCliPath } from './tool-paths.js';
+
+const started = Date.now();
+const dataDir = join(repoRoot, '.data');
+const cleanup = new Cleanup();
+stopOnSignals(cleanup);
+
+try {
+  mkdirSync(dataDir, { recursive: true });
+  const port = envPort('PORT', 3000);
+  const host = env('HOST') ?? '127.0.0.1';
+  await assertPortFree('HTTP API', host, port, 'set PORT to another port');
+  const admin = adminToken();
+
+  // Temporal and the database start side by side; each stops what it started, in order.
+  const temporalCleanup = new Cleanup();
+  const databaseCleanup = new Cleanup();
+  cleanup.add('Temporal', () => temporalCleanup.run());
+  cleanup.add('database', () => databaseCleanup.run());
+  const [temporal, database] = await Promise.allSettled([startTemporal(temporalCleanup), startDatabase(databaseCleanup)]);
+  if (temporal.status === 'rejected') throw temporal.reason;
+  if (database.status === 'rejected') throw database.reason;
+
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService({
+      temporalAddress: temporal.value.address,
+      databaseUrl: database.value.url,
+      poolMax: database.value.poolMax,
+      adminToken: admin.token,
+      port,
+      host,
+      temporalUiUrl: temporal.value.uiUrl,
+    });
+  } catch (err) {
+    throw new StartupError('work-items service (migrations, worker, HTTP API)', errorMessage(err), 'see the error above; LOG_LEVEL=debug shows more', { cause: err });
+  }
+  cleanup.add('work-items service', () => service.stop());
+
+  const url = service.url.replace('//0.0.0.0:', '//127.0.0.1:');
+  const auth = `-H 'authorization: Bearer ${admin.generated ? admin.token : '$ADMIN_TOKEN'}'`;
+  console.log(
+    [
+      '',
+      `work-items is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  API           ${url}`,
+      `  OpenAPI       ${url}/v1/openapi.json`,
+      `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
+      `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ' (dev server, .data/temporal.sqlite)'}`,
+      `  PostgreSQL    ${database.value.label}`,
+      `  Admin token   ${admin.generated ? `${admin.token}  (dev token, kept in .data/admin-token)` : '(from ADMIN_TOKEN)'}`,
+      `  Try           curl -s -X POST ${url}/v1/resources ${auth} -H 'content-type: application/json' -d '{"id":"alice","name":"Alice","kind":"human"}'`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  await failStartup(err, cleanup);
+}
+
+async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?: string }> {
+  const address = env('TEMPORAL_ADDRESS');
+  if (address) return { address, uiUrl: env('TEMPORAL_UI_URL') };
+
+  const path = temporalCliPath();
+  const port = envPort('TEMPORAL_PORT', 7233);
+  const uiPort = envPort('TEMPORAL_UI_PORT', 8233);
+  // Checked first: the SDK takes any server already answering on the port for the one it started.
+  const inUse = `another Temporal or \`npm start\`? Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use it, or TEMPORAL_PORT / TEMPORAL_UI_PORT`;
+  await assertPortFree('Temporal dev server', '127.0.0.1', port, inUse);
+  await assertPortFree('Temporal UI', '127.0.0.1', uiPort, inUse);
+  log(`starting the Temporal dev server on 127.0.0.1:${port} (UI on ${uiPort}) ${path ? `from ${path}` : '(downloading the Temporal CLI)'}`);
+  const starting = TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: path ? { type: 'existing-path', path } : undefined,
+      dbFilename: join(dataDir, 'temporal.sqlite'),
+      ip: '127.0.0.1',
+      port: port || undefined,
+      ui: true,
+      uiPort,
+      namespace: 'default',
+    },
+  });
+  // Registered before it is up, so that a Ctrl-C during startup still stops it.
+  stops.add('Temporal dev server', async () => (await starting.catch(() => undefined))?.teardown());
+  let testEnv: TestWorkflowEnvironment;
+  try {
+    testEnv = await starting;
+  } catch (err) {
+    const hint = path
+      ? `see the Temporal output above; TEMPORAL_ADDRESS uses a Temporal that is already running`
+      : 'the Temporal CLI could not be downloaded: run `npm run provision`, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS';
+    throw new StartupError('Temporal dev server', errorMessage(err), hint, { cause: err });
+  }
+  return { address: testEnv.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}` };
+}
+
+async function startDatabase(stops: Cleanup): Promise<{ url: string; poolMax: number; label: string }> {
+  const url = env('DATABASE_URL');
+  if (url) return { url, poolMax: 5, label: 'from DATABASE_URL' };
+
+  const dir = join(dataDir, 'pglite');
+  lockPglite(dir, stops);
+  log(`opening PGlite in ${dir}`);
+  const opening = PGlite.create(dir);
+  stops.add('PGlite', async () => (await opening.catch(() => undefined))?.close()); // close() flushes the data directory
+  let db: PGlite;
+  try {
+    db = await opening;
+  } catch (err) {
+    throw new StartupError('PGlite', `could not open ${dir}: ${errorMessage(err)}`, `delete ${dir} to start with an empty database, or set DATABASE_URL`, { cause: err });
+  }
+
+  // One connection at a time: pg pools with several connections get dropped (ECONNRESET).
+  const wanted = envPort('PGLITE_PORT', 5433);
+  let server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: wanted, maxConnections: 1 });
+  try {
+    await server.start();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new StartupError('PGlite socket server', errorMessage(err), undefined, { cause: err });
+    log(`port ${wanted} is in use; serving PGlite on a free port instead`);
+    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    await server.start();
+  }
+  stops.add('PGlite socket server', () => server.stop());
+  const dbUrl = `postgres://postgres@${server.getServerConn()}/postgres`;
+  return { url: dbUrl, poolMax: 1, label: `PGlite in .data/pglite, served at ${dbUrl}` };
+}
+
+/** PGlite's data directory must not be opened by two processes at once. */
+function lockPglite(dir: string, stops: Cleanup): void {
+  const file = join(dataDir, 'pglite.pid');
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(file, 'utf8'));
+  } catch {
+    // no lock file
+  }
+  if (pid && pid !== process.pid && isAlive(pid)) {
+    throw new StartupError('PGlite', `${dir} is in use by process ${pid}`, `stop the other \`npm start\` first (or delete ${file} if that process is not one)`);
+  }
+  writeFileSync(file, String(process.pid));
+  stops.add('PGlite lock', async () => rmSync(file, { force: true }));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** ADMIN_TOKEN, else a dev token generated once and kept in .data/admin-token (mode 600). */
+function adminToken(): { token: string; generated: boolean } {
+  const fromEnv = env('ADMIN_TOKEN');
+  if (fromEnv) return { token: fromEnv, generated: false };
+  const file = join(dataDir, 'admin-token');
+  let token = '';
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch {
+    // not generated yet
+  }
+  if (!token) {
+    token = `dev-${randomBytes(24).toString('base64url')}`;
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return { token, generated: true };
+}
