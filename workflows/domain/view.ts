@@ -1,39 +1,20 @@
 // What callers see of an item: the full view (GET /v1/work-items/:ref, every command's reply)
 // and the summary row of the read model (R41).
 
-import type { TimelineEntry, WorkItem, WorkItemSummary } from './types.js';
+import type { EditableFields, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
-export interface WorkItemView {
-  ref: string;
-  kind: WorkItem['kind'];
-  state: WorkItem['state'];
-  waitType?: string;
+/** Carried over from the item as they are. */
+type Direct = Pick<
+  WorkItem,
+  | 'ref' | 'kind' | 'state' | 'waitEndedReason' | 'wait' | 'highlighted' | 'assignee' | 'queue' | 'needsHuman'
+  | 'processId' | 'resolutionMethod' | 'resolutionReason' | 'resolvedAt' | 'feedbackWindowEndsAt' | 'closedAt'
+  | 'parentRef' | 'childRefs' | 'linkedRefs' | 'timeline' | 'createdAt' | 'updatedAt' | 'version'
+>;
+
+export interface WorkItemView extends Direct, EditableFields {
+  waitType?: WaitType;
   waitEndsAt?: string;
-  waitEndedReason?: string;
-  wait?: WorkItem['wait'];
-  highlighted: boolean;
-  assignee?: string;
-  queue?: string;
-  needsHuman: boolean;
-  title?: string;
-  description?: string;
-  shortDescription?: string;
   categoryId?: string;
-  processId?: string;
-  primaryContact?: string;
-  requester?: string;
-  resolutionMethod?: string;
-  resolutionReason?: string;
-  resolvedAt?: string;
-  feedbackWindowEndsAt?: string;
-  closedAt?: string;
-  parentRef?: string;
-  childRefs: string[];
-  linkedRefs: string[];
-  timeline: TimelineEntry[];
-  createdAt: string;
-  updatedAt: string;
-  version: number;
 }
 
 export function toView(item: WorkItem): WorkItemView {
