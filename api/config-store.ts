@@ -6,7 +6,9 @@ import type { CategorySnapshot } from '../workflows/domain/types.js';
 import { hashToken, newToken } from './auth.js';
 import { ApiError } from './errors.js';
 import type { z } from 'zod';
-import type { CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
+import type { CalendarPut, CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
+import { calendarProblems, type BusinessCalendar } from '../workflows/domain/business-calendar.js';
+import { DEFAULT_AT_RISK_SHARE, type SlaRule } from '../workflows/domain/sla.js';
 
 export interface Resource {
   id: string;
@@ -53,7 +55,30 @@ export class ConfigStore {
     return resource as Resource & { kind: 'human' | 'robot' };
   }
 
+  async putCalendar(id: string, c: z.output<typeof CalendarPut>): Promise<BusinessCalendar & { id: string }> {
+    const calendar: BusinessCalendar = { timezone: c.timezone, workingHours: c.workingHours, holidays: c.holidays };
+    const problems = calendarProblems(calendar);
+    if (problems.length) {
+      throw new ApiError('invalid_request', `Calendar ${id} cannot be used: ${problems.join(' ')}`, { issues: problems.map((message) => ({ path: ['body'], message })) });
+    }
+    await this.pool.query(
+      `INSERT INTO calendars (id, definition, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+      [id, JSON.stringify(calendar)],
+    );
+    return { id, ...calendar };
+  }
+
+  async calendar(id: string, field: string): Promise<BusinessCalendar> {
+    const { rows } = await this.pool.query('SELECT definition FROM calendars WHERE id = $1', [id]);
+    if (!rows[0]) {
+      throw new ApiError('invalid_request', `No calendar ${id}: create it with PUT /v1/calendars/${id} first.`, { issues: [{ path: ['body', ...field.split('.')], message: 'unknown calendar' }] });
+    }
+    return rows[0].definition;
+  }
+
   async putCategory(id: string, c: z.output<typeof CategoryPut>): Promise<Record<string, unknown>> {
+    if (c.sla?.calendarId) await this.calendar(c.sla.calendarId, 'sla.calendarId');
     await this.pool.query(
       `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, updated_at)
        VALUES ($1,$2,$3,$4,$5, now())
@@ -67,7 +92,7 @@ export class ConfigStore {
 
   /** The category as the workflow needs it, or a 400 naming the field when it does not exist. */
   async categorySnapshot(id: string, field = 'categoryId'): Promise<CategorySnapshot> {
-    const { rows } = await this.pool.query('SELECT id, require_resolution_communication, feedback_window FROM categories WHERE id = $1', [id]);
+    const { rows } = await this.pool.query('SELECT id, require_resolution_communication, feedback_window, sla FROM categories WHERE id = $1', [id]);
     const row = rows[0];
     if (!row) {
       throw new ApiError('invalid_request', `No category ${id}: create it with PUT /v1/categories/${id} first.`, {
@@ -78,6 +103,18 @@ export class ConfigStore {
       id: row.id,
       requireResolutionCommunication: row.require_resolution_communication,
       feedbackWindowMs: row.feedback_window ? (parseDurationMs(row.feedback_window) ?? 0) : 0,
+      ...(row.sla ? { sla: await this.slaRule(row.sla) } : {}),
+    };
+  }
+
+  /** The category's due-date rule as the workflow holds it, with its calendar copied in. */
+  private async slaRule(sla: NonNullable<z.output<typeof CategoryPut>['sla']>): Promise<SlaRule> {
+    return {
+      targetMs: parseDurationMs(sla.target) ?? 0,
+      ...(sla.calendarId ? { calendarId: sla.calendarId, calendar: await this.calendar(sla.calendarId, 'sla.calendarId') } : {}),
+      addWaitingTime: sla.addWaitingTime ?? false,
+      stopOn: sla.stopOn ?? [],
+      atRiskShare: sla.atRiskShare ?? DEFAULT_AT_RISK_SHARE,
     };
   }
 

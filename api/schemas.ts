@@ -46,12 +46,29 @@ export const CategoryPut = z
         calendarId: id.optional(),
         addWaitingTime: z.boolean().optional(),
         stopOn: z.array(z.enum(['pause', 'more_info', 'until'])).optional(),
+        atRiskShare: z.number().gt(0).max(1).optional(),
       })
       .strict()
       .optional(),
   })
   .strict()
   .openapi('Category');
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time of day, HH:MM (24:00 ends a day)');
+const span = z.tuple([clockTime, clockTime]);
+/** One span ["09:00","17:00"] or several [["09:00","12:00"],["13:00","17:00"]]; stored as a list. */
+const daySpans = z.union([span.transform((s) => [s]), z.array(span)]);
+export const CalendarPut = z
+  .object({
+    timezone: z.string().min(1),
+    workingHours: z
+      .object({ mon: daySpans, tue: daySpans, wed: daySpans, thu: daySpans, fri: daySpans, sat: daySpans, sun: daySpans })
+      .partial()
+      .strict(),
+    holidays: z.array(z.iso.date()).default([]),
+  })
+  .strict()
+  .openapi('Calendar');
 
 export const MailboxPut = z
   .object({
@@ -132,6 +149,22 @@ export const WorkItemView = z
     primaryContact: z.string().optional(),
     requester: z.string().optional(),
     resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
+    submittedAt: z.string().optional(),
+    sla: z
+      .object({
+        target: z.number().int().openapi({ description: 'the target in milliseconds of clock time' }),
+        calendarId: z.string().optional(),
+        dueAt: z.string().optional().openapi({ description: 'absent while the clock is stopped (R38)' }),
+        stoppedMs: z.number().int(),
+        clockRunning: z.boolean(),
+        breached: z.boolean(),
+        breachedAt: z.string().optional(),
+        atRisk: z.boolean(),
+        atRiskAt: z.string().optional(),
+        remainingMs: z.number().int(),
+        banner: z.string().optional().openapi({ example: 'Waiting: Paused 3h 20m before due' }),
+      })
+      .optional(),
     resolvedAt: z.string().optional(),
     feedbackWindowEndsAt: z.string().optional(),
     closedAt: z.string().optional(),

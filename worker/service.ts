@@ -12,6 +12,7 @@ import { migrate } from '../activities/db/migrate.js';
 import { createApp } from '../api/app.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { createWorker } from './create-worker.js';
+import { ensureSearchAttributes } from './search-attribute-registration.js';
 
 export interface ServiceOptions {
   temporalAddress: string;
@@ -62,6 +63,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
     const connection = await Connection.connect({ address: options.temporalAddress });
     stops.push(() => connection.close());
+    const registered = await ensureSearchAttributes(connection, namespace);
+    if (registered.length) logger.info({ registered }, 'search attributes registered');
     const client = new Client({ connection, namespace });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
     const app = createApp({

@@ -12,15 +12,17 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WorkItemActivities } from '../activities/read-model-types.js';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
 import { Refusal } from './domain/refusal.js';
 import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/transitions.js';
-import type { WorkItem, WorkItemInput } from './domain/types.js';
+import type { WorkItem, WorkItemInput, WorkItemSummary } from './domain/types.js';
 import { toSummary, toView, type WorkItemView } from './domain/view.js';
 import { commandUpdates, inboundEmailSignal, viewQuery } from './definitions.js';
+import { searchAttributesOf } from './search-attributes.js';
 
 const { syncSummary, deliverEmails } = proxyLocalActivities<WorkItemActivities>({
   startToCloseTimeout: '30 seconds',
@@ -38,9 +40,10 @@ interface ArmedTimer {
 export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   let item: WorkItem = input.carried ?? createWorkItem(input, new Date());
   let syncedVersion = -1;
+  const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let timer: ArmedTimer | undefined;
 
-  setHandler(viewQuery, () => toView(item));
+  setHandler(viewQuery, () => toView(item, new Date()));
 
   setHandler(inboundEmailSignal, (email) => {
     item = receiveEmail(item, email, new Date()).item;
@@ -51,7 +54,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       commandUpdates[type],
       (request: CommandRequest) => {
         item = decide(item, type, request);
-        return toView(item);
+        return toView(item, new Date());
       },
       { validator: (request: CommandRequest) => void decide(item, type, request) },
     );
@@ -91,7 +94,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     if (item.state === 'closed') {
       await condition(allHandlersFinished);
       await flush();
-      return toView(item);
+      return toView(item, new Date());
     }
     if (historyIsLong()) {
       await condition(allHandlersFinished);
@@ -111,10 +114,19 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       item = { ...item, outbox: item.outbox.filter((e) => !sent.has(e.messageId)) };
     }
     while (item.version !== syncedVersion) {
-      const summary = toSummary(item);
+      const summary = toSummary(item, new Date());
       await syncSummary(summary);
       syncedVersion = summary.version;
+      upsertChangedSearchAttributes(summary);
     }
+  }
+
+  /** R40: one upsert per change of the operator-visible figures, none when they stay the same. */
+  function upsertChangedSearchAttributes(summary: WorkItemSummary): void {
+    const changed = searchAttributesOf(summary).filter(({ key, value }) => upserted.get(key.name) !== JSON.stringify(value));
+    if (changed.length === 0) return;
+    upsertSearchAttributes(changed);
+    for (const { key, value } of changed) upserted.set(key.name, JSON.stringify(value));
   }
 }
 

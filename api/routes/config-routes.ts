@@ -2,7 +2,7 @@
 
 import type { ConfigStore } from '../config-store.js';
 import type { Routes } from '../route.js';
-import { CategoryPut, MailboxPut, ResourceCreate, ResourceCreated } from '../schemas.js';
+import { CalendarPut, CategoryPut, MailboxPut, ResourceCreate, ResourceCreated } from '../schemas.js';
 
 export function registerConfigRoutes(routes: Routes, config: ConfigStore): void {
   routes.add({
@@ -26,6 +26,17 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     body: CategoryPut,
     response: CategoryPut,
     handler: ({ params, body }) => config.putCategory(params.id, body),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/calendars/:id',
+    summary: 'Create or replace a business calendar',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: CalendarPut,
+    response: CalendarPut,
+    handler: ({ params, body }) => config.putCalendar(params.id, body),
   });
 
   routes.add({

@@ -7,7 +7,8 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     const count = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) count.failed++; // a file that failed to load
+      // A file whose setup or hooks failed counts once, even though its tests show as skipped.
+      if (module.state() === 'failed' && [...module.children.allTests('failed')].length === 0) count.failed++;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') count.passed++;

@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { migrate } from '../../activities/db/migrate.js';
 import { createPool } from '../../activities/db/pool.js';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import type { Command } from '../../workflows/domain/commands.js';
 import type { Actor, InboundEmail, WorkItemInput } from '../../workflows/domain/types.js';
 import type { WorkItemView } from '../../workflows/domain/view.js';
@@ -48,6 +49,7 @@ export class WorkflowHarness {
     ]);
     const pool = createPool(db.url);
     await migrate(pool);
+    await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     const taskQueue = `wf-${randomUUID()}`;
     const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue });
     const workerRun = worker.run();

@@ -5,6 +5,8 @@
 import type { Command, WaitSpec } from './commands.js';
 import { missingForSubmit } from './required-fields.js';
 import { invalidTransition, Refusal } from './refusal.js';
+import { nextSlaDeadlineOf, reconcileSla, slaMarkAt } from './sla-transitions.js';
+import { record } from './timeline.js';
 import {
   SYSTEM,
   type Actor,
@@ -71,7 +73,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     return close(item, SYSTEM, at);
   }
   if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at);
-  return item;
+  return reconcileSla(item, at);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -82,8 +84,11 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
  * The input item is never mutated.
  */
 export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
+  return reconcileSla(decideCommand(catchUp(current, now), actor, command, now), now.toISOString());
+}
+
+function decideCommand(before: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
   const at = now.toISOString();
-  const before = catchUp(current, now);
   if (before.state === 'closed') throw invalidTransition('closed', command.type, 'a closed item is final');
   const item = before; // every step below builds a new object; nothing is mutated in place
   switch (command.type) {
@@ -224,7 +229,7 @@ export function receiveEmail(
   item = record(item, sender, at, emailInEntry(email, outcome));
   if (outcome === 'ended_wait') item = endWait(item, sender, at, 'email_received', true);
   if (outcome === 'reopened') item = reopen(item, sender, at);
-  return { item, outcome };
+  return { item: reconcileSla(item, at), outcome };
 }
 
 function emailInEntry(email: InboundEmail, outcome: InboundOutcome): Omit<TimelineEntry, 'at' | 'by'> {
@@ -234,8 +239,15 @@ function emailInEntry(email: InboundEmail, outcome: InboundOutcome): Omit<Timeli
 // ---------------------------------------------------------------------------------------------
 // Durable timers: what the item waits for, and what happens when that time comes
 
-/** The next instant at which the item changes by itself, if any (wait end, feedback window end). */
+/** The next instant at which the item changes by itself, if any: wait end, feedback window end, SLA mark. */
 export function nextDeadline(item: WorkItem): number | undefined {
+  const own = ownDeadline(item);
+  const sla = nextSlaDeadlineOf(item);
+  if (own === undefined) return sla;
+  return sla === undefined ? own : Math.min(own, sla);
+}
+
+function ownDeadline(item: WorkItem): number | undefined {
   if (item.state === 'waiting' && item.wait?.endsAt) return Date.parse(item.wait.endsAt);
   if (item.state === 'resolved' && item.feedbackWindowEndsAt) return Date.parse(item.feedbackWindowEndsAt);
   return undefined;
@@ -250,11 +262,21 @@ function catchUp(item: WorkItem, now: Date): WorkItem {
   return due !== undefined && due <= now.getTime() ? onDeadline(item, now) : item;
 }
 
+/** Applies every deadline that has passed by `now`, earliest first. */
 export function onDeadline(item: WorkItem, now: Date): WorkItem {
-  const deadline = nextDeadline(item);
-  if (deadline === undefined || deadline > now.getTime()) return item;
-  // Recorded at the deadline itself: the timer fires a few milliseconds after it.
-  const at = new Date(deadline).toISOString();
+  let next = item;
+  for (let guard = 0; guard < 16; guard++) {
+    const deadline = nextDeadline(next);
+    if (deadline === undefined || deadline > now.getTime()) break;
+    // Recorded at the deadline itself (the timer fires a few milliseconds after it), never
+    // before the last entry, so the timeline stays in order.
+    const at = new Date(Math.max(deadline, Date.parse(next.updatedAt))).toISOString();
+    next = reconcileSla(deadline === ownDeadline(next) ? ownDeadlineReached(next, at) : slaMarkAt(next, at), at);
+  }
+  return next;
+}
+
+function ownDeadlineReached(item: WorkItem, at: string): WorkItem {
   if (item.state === 'resolved') return close(item, SYSTEM, at); // R21: window over, no reply
   const wait = item.wait!;
   if (wait.type === 'more_info' && wait.closeIfNoResponse) {
@@ -269,15 +291,6 @@ export function onDeadline(item: WorkItem, now: Date): WorkItem {
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
-
-function record(item: WorkItem, actor: Actor, at: string, entry: Omit<TimelineEntry, 'at' | 'by'>): WorkItem {
-  return {
-    ...item,
-    timeline: [...item.timeline, { at, by: actor.id, ...entry } as TimelineEntry],
-    updatedAt: at,
-    version: item.version + 1,
-  };
-}
 
 function setState(item: WorkItem, actor: Actor, at: string, to: State): WorkItem {
   if (item.state === to) return item;
@@ -295,7 +308,7 @@ function startWork(item: WorkItem, actor: Actor, at: string): WorkItem {
 }
 
 function submitted(item: WorkItem, actor: Actor, at: string): WorkItem {
-  let next = setState(item, actor, at, 'todo');
+  let next = setState({ ...item, submittedAt: at }, actor, at, 'todo');
   next = record(next, actor, at, { type: 'submitted' });
   if (next.fields.description) {
     // R6: the description becomes the first note of the timeline.

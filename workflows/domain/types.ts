@@ -1,5 +1,7 @@
 // The work-item model shared by the workflow (deterministic code), the API and the tests.
 
+import type { SlaClock, SlaRule } from './sla.js';
+
 export const KINDS = ['ticket', 'case', 'action'] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -37,6 +39,8 @@ export interface CategorySnapshot {
   id: string;
   requireResolutionCommunication: boolean;
   feedbackWindowMs: number;
+  /** The due-date rule (R36), with its calendar copied in. */
+  sla?: SlaRule;
 }
 
 export interface Wait {
@@ -97,7 +101,13 @@ export interface TimelineEntry {
     | 'rejected_by_robot'
     | 'resolved'
     | 'reopened'
-    | 'closed';
+    | 'closed'
+    | 'sla_started'
+    | 'sla_stopped'
+    | 'sla_changed'
+    | 'sla_removed'
+    | 'sla_at_risk'
+    | 'sla_breached';
   [field: string]: unknown;
 }
 
@@ -117,6 +127,9 @@ export interface WorkItem {
   processId?: string;
   resolutionMethod?: ResolutionMethod;
   resolutionReason?: string;
+  submittedAt?: string;
+  /** The SLA clock, from submission, when the category has a due-date rule (R36-R40). */
+  sla?: SlaClock;
   resolvedAt?: string;
   feedbackWindowEndsAt?: string;
   closedAt?: string;

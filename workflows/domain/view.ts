@@ -1,6 +1,7 @@
 // What callers see of an item: the full view (GET /v1/work-items/:ref, every command's reply)
 // and the summary row of the read model (R41).
 
+import { figures, type SlaFigures } from './sla.js';
 import type { EditableFields, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
 /** Carried over from the item as they are. */
@@ -15,9 +16,12 @@ export interface WorkItemView extends Direct, EditableFields {
   waitType?: WaitType;
   waitEndsAt?: string;
   categoryId?: string;
+  submittedAt?: string;
+  sla?: SlaFigures;
 }
 
-export function toView(item: WorkItem): WorkItemView {
+/** `now` is the workflow's time: the SLA's remaining time depends on it. */
+export function toView(item: WorkItem, now: Date): WorkItemView {
   return {
     ref: item.ref,
     kind: item.kind,
@@ -33,6 +37,8 @@ export function toView(item: WorkItem): WorkItemView {
     ...item.fields,
     categoryId: item.category?.id,
     processId: item.processId,
+    submittedAt: item.submittedAt,
+    ...(item.sla ? { sla: figures(item.sla, now) } : {}),
     resolutionMethod: item.resolutionMethod,
     resolutionReason: item.resolutionReason,
     resolvedAt: item.resolvedAt,
@@ -48,7 +54,8 @@ export function toView(item: WorkItem): WorkItemView {
   };
 }
 
-export function toSummary(item: WorkItem): WorkItemSummary {
+export function toSummary(item: WorkItem, now: Date): WorkItemSummary {
+  const sla = item.sla ? figures(item.sla, now) : undefined;
   return {
     ref: item.ref,
     kind: item.kind,
@@ -61,8 +68,8 @@ export function toSummary(item: WorkItem): WorkItemSummary {
     title: item.fields.title ?? item.fields.shortDescription ?? null,
     categoryId: item.category?.id ?? null,
     parentRef: item.parentRef ?? null,
-    dueAt: null,
-    breached: false,
+    dueAt: sla?.dueAt ?? null,
+    breached: sla?.breached ?? false,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     version: item.version,
