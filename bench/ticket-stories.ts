@@ -54,6 +54,10 @@ async function main(): Promise<void> {
 
     // Configuration, and the people in the stories.
     await call('PUT', '/v1/categories/bench', adminToken, { name: 'Bench', requireResolutionCommunication: true });
+    await call('PUT', '/v1/calendars/office', adminToken, { timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'], tue: ['09:00', '17:00'], wed: ['09:00', '17:00'], thu: ['09:00', '17:00'], fri: ['09:00', '17:00'] }, holidays: ['2026-12-25', '2027-01-01'] });
+    await call('PUT', '/v1/categories/bench-sla', adminToken, {
+      name: 'Bench with SLA', requireResolutionCommunication: true, sla: { target: 'PT40H', calendarId: 'office', addWaitingTime: true, stopOn: ['more_info'] },
+    });
     const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).token as string;
     const intake = (await call('POST', '/v1/resources', adminToken, { id: 'intake', name: 'Intake', kind: 'integration' })).token as string;
 
@@ -65,9 +69,9 @@ async function main(): Promise<void> {
       return result;
     };
     let lastRef = '';
-    const story = async (i: number): Promise<void> => {
+    const story = async (i: number, categoryId = 'bench'): Promise<void> => {
       const created = await timed('POST', '/v1/work-items', agent, {
-        kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId: 'bench', primaryContact: 'c@x.example', requester: 'c@x.example',
+        kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId, primaryContact: 'c@x.example', requester: 'c@x.example',
       });
       const ref = created.ref as string;
       await timed('POST', `/v1/work-items/${ref}/submit`, agent);
@@ -89,9 +93,13 @@ async function main(): Promise<void> {
     const storySeconds = (performance.now() - t0) / 1000;
     const stories = summarise(commandLatencies);
     const history = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
+    // The same story in a category with a working-time SLA that stops while waiting.
+    await story(-2, 'bench-sla');
+    const slaHistory = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
+    const slaEvents = await eventCounts(service.client, lastRef);
 
     // Baseline: the same number of bare Update round trips, same concurrency.
-    const baseline = await bareUpdates(temporalAddress, commandLatencies.length, CONCURRENCY);
+    const baseline = await bareUpdates(temporalAddress, stories.count, CONCURRENCY);
 
     const row = (name: string, s: Summary, perSecond: string) =>
       `${name.padEnd(34)} n=${String(s.count).padStart(5)}  p50=${s.p50.toFixed(1).padStart(7)} ms  p99=${s.p99.toFixed(1).padStart(7)} ms  ${perSecond}`;
@@ -99,10 +107,26 @@ async function main(): Promise<void> {
     console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
     console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
     console.log(`ratio p50 command / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
-    console.log(`history of one full ticket story (${lastRef}): ${history.eventCount} events, ${history.sizeBytes} bytes`);
+    console.log(`history of one full ticket story: ${history.eventCount} events, ${history.sizeBytes} bytes`);
+    console.log(
+      `the same story with a working-time SLA (${lastRef}): ${slaHistory.eventCount} events (+${slaHistory.eventCount - history.eventCount}: ` +
+        `${slaEvents.TIMER_STARTED ?? 0} timers started, ${slaEvents.TIMER_CANCELED ?? 0} cancelled, ${slaEvents.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0} search-attribute upserts)`,
+    );
   } finally {
     for (const stop of stops) await stop().catch((e) => console.error('stop failed:', e));
   }
+}
+
+/** How many events of each type one item's history holds. */
+async function eventCounts(client: import('@temporalio/client').Client, ref: string): Promise<Record<string, number>> {
+  const { default: proto } = await import('@temporalio/proto');
+  const names = proto.temporal.api.enums.v1.EventType;
+  const counts: Record<string, number> = {};
+  for (const e of (await client.workflow.getHandle(ref).fetchHistory()).events ?? []) {
+    const name = names[e.eventType ?? 0].replace(/^EVENT_TYPE_/, '');
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }
 
 async function bareUpdates(address: string, total: number, concurrency: number): Promise<{ summary: Summary; seconds: number }> {
@@ -134,7 +158,9 @@ async function bareUpdates(address: string, total: number, concurrency: number):
   return { summary: summarise(latencies), seconds };
 }
 
-main().catch((error) => {
+export const runTicketStories = main;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main().catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,0 +1,97 @@
+// SLA over HTTP, with the dev server's visibility: due dates from a category's rule, a breach
+// recorded by a timer, the breached filter of the lists, calendars, and the search attributes
+// an operator filters on in the Temporal UI.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiHarness } from '../support/api-harness.js';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await ApiHarness.start();
+  await api.resource('alice', 'human');
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+const ticket = (categoryId: string) => ({
+  kind: 'ticket', title: 'VPN down', description: 'Cannot connect', categoryId, primaryContact: 'p@x.example', requester: 'p@x.example', submit: true,
+});
+
+describe('SLA through the API', () => {
+  it('R36: a business calendar is validated and stored; a category refers to it', async () => {
+    const bad = await api.request('PUT', '/v1/calendars/broken', { body: { timezone: 'Mars/Olympus', workingHours: { mon: ['09:00', '17:00'] } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('invalid_request');
+    expect(bad.body.message).toMatch(/Mars\/Olympus/);
+    const badTime = await api.request('PUT', '/v1/calendars/broken', { body: { timezone: 'Europe/Bucharest', workingHours: { mon: ['9am', '17:00'] } } });
+    expect(badTime.status).toBe(400);
+    const ok = await api.request('PUT', '/v1/calendars/office', {
+      body: { timezone: 'Europe/Bucharest', workingHours: { mon: [['09:00', '12:00'], ['13:00', '17:00']], tue: ['09:00', '17:00'] }, holidays: ['2026-12-25'] },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.workingHours.tue).toEqual([['09:00', '17:00']]);
+    const unknown = await api.request('PUT', '/v1/categories/c1', { body: { name: 'C1', sla: { target: 'PT8H', calendarId: 'nope' } } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.issues[0].path).toEqual(['body', 'sla', 'calendarId']);
+    expect((await api.request('PUT', '/v1/categories/office-hours', { body: { name: 'Office', sla: { target: 'PT8H', calendarId: 'office' } } })).status).toBe(200);
+    const created = await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('office-hours') });
+    expect(created.body.sla).toMatchObject({ calendarId: 'office', target: 8 * 3_600_000, clockRunning: true });
+  });
+
+  it('R36, R39, R40: the view reads the SLA; a PT2S target is breached by its timer, and breached=true lists it', async () => {
+    expect((await api.request('PUT', '/v1/categories/urgent', { body: { name: 'Urgent', sla: { target: 'PT2S' } } })).status).toBe(200);
+    expect((await api.request('PUT', '/v1/categories/relaxed', { body: { name: 'Relaxed', sla: { target: 'P30D' } } })).status).toBe(200);
+    const urgent = (await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('urgent') })).body;
+    const relaxed = (await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('relaxed') })).body;
+    expect(Date.parse(urgent.sla.dueAt) - Date.parse(urgent.submittedAt)).toBe(2000);
+    expect(urgent.sla).toMatchObject({ target: 2000, breached: false, clockRunning: true, stoppedMs: 0 });
+
+    const breached = await api.eventually('the breach', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${urgent.ref}`, { as: 'alice' })).body;
+      return v.sla.breached && v;
+    });
+    expect(breached.sla.breachedAt).toBe(urgent.sla.dueAt);
+    expect(breached.sla.remainingMs).toBeLessThan(0);
+    expect(breached.timeline.filter((e: any) => e.type === 'sla_breached')).toHaveLength(1);
+
+    const listed = await api.eventually('the breached list', async () => {
+      const items = (await api.request('GET', '/v1/work-items?breached=true', { as: 'alice' })).body.items as any[];
+      return items.some((i) => i.ref === urgent.ref) && items;
+    });
+    expect(listed.map((i: any) => i.ref)).not.toContain(relaxed.ref);
+    const notBreached = (await api.request('GET', '/v1/work-items?breached=false', { as: 'alice' })).body.items.map((i: any) => i.ref);
+    expect(notBreached).toContain(relaxed.ref);
+    expect(notBreached).not.toContain(urgent.ref);
+  });
+
+  it('R41: lists are sorted by due date', async () => {
+    const items = (await api.request('GET', '/v1/work-items?state=todo', { as: 'alice' })).body.items as any[];
+    const dues = items.map((i) => i.dueAt).filter(Boolean);
+    expect(dues.length).toBeGreaterThan(1);
+    expect([...dues].sort()).toEqual(dues);
+  });
+
+  it('R38: waiting with a stopping rule hides the due date and shows the banner', async () => {
+    expect((await api.request('PUT', '/v1/categories/paused', { body: { name: 'Paused', sla: { target: 'PT10H', addWaitingTime: true, stopOn: ['more_info'] } } })).status).toBe(200);
+    const created = (await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('paused') })).body;
+    const waiting = (await api.request('POST', `/v1/work-items/${created.ref}/wait`, { as: 'alice', body: { type: 'more_info' } })).body;
+    expect(waiting.sla.dueAt).toBeUndefined();
+    expect(waiting.sla.banner).toBe('Waiting: Paused 9h 59m before due');
+  });
+
+  it('R40: operators filter on the search attributes in Temporal (SlaBreached = true)', async () => {
+    const client = api.service.client;
+    const found = await api.eventually('visibility to index the breach', async () => {
+      const refs: string[] = [];
+      for await (const wf of client.workflow.list({ query: `SlaBreached = true AND WorkItemKind = "ticket"` })) refs.push(wf.workflowId);
+      return refs.length > 0 && refs;
+    });
+    const breachedRows = (await api.request('GET', '/v1/work-items?breached=true', { as: 'alice' })).body.items.map((i: any) => i.ref);
+    for (const ref of breachedRows) expect(found).toContain(ref);
+    const soon: string[] = [];
+    for await (const wf of client.workflow.list({ query: `DueAt < "2099-01-01T00:00:00Z" AND WorkItemState = "todo"` })) soon.push(wf.workflowId);
+    expect(soon.length).toBeGreaterThan(0);
+  });
+});
