@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { applyCommand, onDeadline, receiveEmail } from '../../workflows/domain/transitions.js';
-import { after, alice, bob, email, HOUR, inProgressTicket, refusalOf, resolvedTicket, robbie, run, STRICT, waitingTicket } from './fixtures.js';
+import { admin, after, alice, bob, email, HOUR, inProgressTicket, refusalOf, resolvedTicket, robbie, run, STRICT, todoTicket, waitingTicket } from './fixtures.js';
+import type { SlaRule } from '../../workflows/domain/sla.js';
 
 describe('defects found in review', () => {
   // R13: "marked as needing a human so that robots do not take it again". pickUp and
@@ -80,5 +81,34 @@ describe('defects found in review', () => {
     const moves = closed.timeline.filter((e) => e.type === 'state_changed').slice(-3).map((e) => `${e.from}->${e.to}`);
     expect(moves).toEqual(['waiting->in_progress', 'in_progress->resolved', 'resolved->closed']);
     expect(closed.resolutionMethod).toBe('no_customer_response');
+  });
+
+  it('R22: after a reopen, the earlier resolution note does not count again, whoever resolves', () => {
+    const todo = todoTicket({ category: STRICT });
+    let item = run(todo, [
+      [admin, { type: 'addNote', text: 'Answered by phone', isResolution: true }],
+      [admin, { type: 'resolve', method: 'customer_communication' }],
+    ]);
+    expect(item.state).toBe('resolved');
+    item = receiveEmail(item, email(), after(2 * HOUR, new Date(item.updatedAt))).item;
+    expect(item.state).toBe('todo'); // no assignee: back to the queue
+    const r = refusalOf(() => applyCommand(item, admin, { type: 'resolve', method: 'customer_communication' }, after(3 * HOUR, new Date(item.updatedAt))));
+    expect(r.code).toBe('resolution_communication_required');
+  });
+
+  it('R38: a ticket resolved from a stopping wait shows no "Waiting: Paused" banner', () => {
+    const sla: SlaRule = { targetMs: 10 * HOUR, addWaitingTime: true, stopOn: ['more_info'], atRiskShare: 0.75 };
+    const waiting = waitingTicket({ category: { ...STRICT, requireResolutionCommunication: false, sla } });
+    expect(waiting.sla).toBeDefined();
+    const resolved = applyCommand(waiting, alice, { type: 'resolve', method: 'customer_communication' }, after(HOUR, new Date(waiting.updatedAt)));
+    expect(resolved.state).toBe('resolved');
+    expect(resolved.sla!.stops.at(-1)).toMatchObject({ reason: 'resolved' });
+  });
+
+  it('R42: one command is one change: version rises by one however many entries it writes', () => {
+    const todo = todoTicket();
+    const next = applyCommand(todo, alice, { type: 'addNote', text: 'mine' }, after(HOUR, new Date(todo.updatedAt)));
+    expect(next.timeline.length - todo.timeline.length).toBe(3); // assigned, state_changed, note
+    expect(next.version).toBe(todo.version + 1);
   });
 });

@@ -184,6 +184,16 @@ describe('breach and at-risk marks', () => {
     expect(entries(v, 'sla_changed')).toHaveLength(1);
     expect(v.categoryId).toBe('urgent');
   });
+  it('R39: a breached item moved to a category with a longer target is no longer breached, until its new due date', async () => {
+    const { t, v: first } = await submittedTicket({ targetMs: HOUR, atRiskShare: 1 });
+    await h.skip(2 * HOUR);
+    expect((await h.view(t)).sla!.breached).toBe(true);
+    const moved = await h.command(t, alice, { type: 'edit', fields: {}, category: category({ targetMs: 5 * HOUR, atRiskShare: 1 }, 'relaxed') });
+    expect(moved.sla).toMatchObject({ breached: false, dueAt: new Date(ms(first.submittedAt) + 5 * HOUR).toISOString() });
+    await h.skip(3 * HOUR + MINUTE);
+    const again = await h.view(t);
+    expect(again.sla).toMatchObject({ breached: true, breachedAt: new Date(ms(first.submittedAt) + 5 * HOUR).toISOString() });
+  });
 });
 
 describe('working time and the rest of the life of an item', () => {

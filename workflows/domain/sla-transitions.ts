@@ -3,7 +3,7 @@
 // resolution lasts, restarted after, frozen at close, recomputed when the category's rule
 // changes), and the at-risk and breach marks are recorded once when their instants come.
 
-import { dueAt, figures, isRunning, marksDue, nextSlaDeadline, shouldRun, stopReason, type SlaClock } from './sla.js';
+import { dueAt, figures, isRunning, marksDue, nextSlaDeadline, reviseMarks, shouldRun, stopReason, type SlaClock } from './sla.js';
 import { record } from './timeline.js';
 import { SYSTEM, type WorkItem } from './types.js';
 
@@ -37,8 +37,8 @@ export function reconcileSla(item: WorkItem, at: string): WorkItem {
     next = record({ ...next, sla: clock }, SYSTEM, at, { type: 'sla_started', ...dueFigures(clock, at) });
   } else if (JSON.stringify(clock.rule) !== JSON.stringify(rule)) {
     // The category (or its rule) changed: everything is recomputed from the submission time.
-    clock = { ...clock, rule };
-    next = record({ ...next, sla: clock }, SYSTEM, at, { type: 'sla_changed', ...dueFigures(clock, at) });
+    clock = reviseMarks({ ...clock, rule }, Date.parse(at));
+    next = record({ ...next, sla: clock }, SYSTEM, at, { type: 'sla_changed', ...dueFigures(clock, at), breached: clock.breachedAt !== undefined });
   }
 
   if (next.state === 'closed') {
@@ -50,6 +50,12 @@ export function reconcileSla(item: WorkItem, at: string): WorkItem {
     clock = { ...clock, stops: [...clock.stops, { from: at, reason: stopReason(next.state, next.wait?.type) }] };
     const f = figures(clock, new Date(at));
     return record({ ...next, sla: clock }, SYSTEM, at, { type: 'sla_stopped', reason: clock.stops.at(-1)!.reason, remainingMs: f.remainingMs, ...(f.banner ? { banner: f.banner } : {}) });
+  }
+  const openStop = clock.stops.at(-1);
+  if (!isRunning(clock) && !run && openStop && !openStop.to && openStop.reason !== stopReason(next.state, next.wait?.type)) {
+    // Still stopped, for another reason now (resolved from a wait): no banner once resolved.
+    clock = { ...clock, stops: [...clock.stops.slice(0, -1), { ...openStop, reason: stopReason(next.state, next.wait?.type) }] };
+    return { ...next, sla: clock };
   }
   if (!isRunning(clock) && run) {
     // R37: the stopped span is added to the due date when the clock starts again.

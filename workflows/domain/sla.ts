@@ -4,7 +4,7 @@
 // recomputes everything from the submission time.
 
 import { addWorkingTime, workingTimeBetween, type BusinessCalendar } from './business-calendar.js';
-import type { WaitType } from './types.js';
+import { WAIT_TYPES, type WaitType } from './types.js';
 
 export const DEFAULT_AT_RISK_SHARE = 0.75;
 
@@ -121,7 +121,7 @@ export function figures(clock: SlaClock, now: Date): SlaFigures {
     atRisk: clock.atRiskAt !== undefined,
     ...(clock.atRiskAt ? { atRiskAt: clock.atRiskAt } : {}),
     remainingMs,
-    ...(stop && stop.reason !== 'resolved' ? { banner: banner(remainingMs) } : {}),
+    ...(stop && !clock.frozenAt && isWaitType(stop.reason) ? { banner: banner(remainingMs) } : {}),
   };
 }
 
@@ -147,6 +147,21 @@ export function marksDue(clock: SlaClock, nowMs: number): Array<'at_risk' | 'bre
   if (!clock.atRiskAt && clock.rule.atRiskShare < 1 && instantAtShare(clock, clock.rule.atRiskShare) <= nowMs) marks.push('at_risk');
   if (!clock.breachedAt && instantAtShare(clock, 1) <= nowMs) marks.push('breached');
   return marks;
+}
+
+function isWaitType(reason: string): boolean {
+  return (WAIT_TYPES as readonly string[]).includes(reason);
+}
+
+/**
+ * After a change of rule, keeps a mark only if the clock is still past it under the new rule, so
+ * that a longer target un-breaches the item and the timer marks it again when due (R39).
+ */
+export function reviseMarks(clock: SlaClock, atMs: number): SlaClock {
+  const elapsed = elapsedAt(clock, atMs);
+  const keepBreach = clock.breachedAt !== undefined && elapsed >= clock.rule.targetMs;
+  const keepAtRisk = clock.atRiskAt !== undefined && elapsed >= clock.rule.targetMs * clock.rule.atRiskShare;
+  return { ...clock, breachedAt: keepBreach ? clock.breachedAt : undefined, atRiskAt: keepAtRisk ? clock.atRiskAt : undefined };
 }
 
 /** Whether the clock should run for an item in this state and wait (R37). */

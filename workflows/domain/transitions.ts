@@ -6,7 +6,7 @@ import type { Command, WaitSpec } from './commands.js';
 import { missingForSubmit } from './required-fields.js';
 import { invalidTransition, Refusal } from './refusal.js';
 import { nextSlaDeadlineOf, reconcileSla, slaMarkAt } from './sla-transitions.js';
-import { record } from './timeline.js';
+import { asChange, record } from './timeline.js';
 import {
   SYSTEM,
   type Actor,
@@ -73,7 +73,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     return close(item, SYSTEM, at);
   }
   if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at);
-  return reconcileSla(item, at);
+  return { ...reconcileSla(item, at), version: 1 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +84,8 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
  * The input item is never mutated.
  */
 export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
-  return reconcileSla(decideCommand(catchUp(current, now), actor, command, now), now.toISOString());
+  const caughtUp = catchUp(current, now);
+  return asChange(caughtUp, reconcileSla(decideCommand(caughtUp, actor, command, now), now.toISOString()));
 }
 
 function decideCommand(before: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
@@ -184,7 +185,7 @@ function decideCommand(before: WorkItem, actor: Actor, command: Command, now: Da
       if (next.state === 'draft' && !next.fields.title && !next.fields.description) {
         next = { ...next, fields: { ...next.fields, title: command.subject, description: command.body } }; // R7
       }
-      const messageId = `<${next.ref}.${next.version + 1}@${MAIL_DOMAIN}>`;
+      const messageId = `<${next.ref}.${next.timeline.length}@${MAIL_DOMAIN}>`;
       const isResolution = command.resolve === true;
       next = { ...next, outbox: [...next.outbox, { messageId, ref: next.ref, to: command.to, subject: command.subject, body: command.body, isResolution }] };
       next = record(next, actor, at, { type: 'email_out', messageId, to: command.to, subject: command.subject, body: command.body, isResolution });
@@ -229,7 +230,7 @@ export function receiveEmail(
   item = record(item, sender, at, emailInEntry(email, outcome));
   if (outcome === 'ended_wait') item = endWait(item, sender, at, 'email_received', true);
   if (outcome === 'reopened') item = reopen(item, sender, at);
-  return { item: reconcileSla(item, at), outcome };
+  return { item: asChange(before, reconcileSla(item, at)), outcome };
 }
 
 function emailInEntry(email: InboundEmail, outcome: InboundOutcome): Omit<TimelineEntry, 'at' | 'by'> {
@@ -271,7 +272,7 @@ export function onDeadline(item: WorkItem, now: Date): WorkItem {
     // Recorded at the deadline itself (the timer fires a few milliseconds after it), never
     // before the last entry, so the timeline stays in order.
     const at = new Date(Math.max(deadline, Date.parse(next.updatedAt))).toISOString();
-    next = reconcileSla(deadline === ownDeadline(next) ? ownDeadlineReached(next, at) : slaMarkAt(next, at), at);
+    next = asChange(next, reconcileSla(deadline === ownDeadline(next) ? ownDeadlineReached(next, at) : slaMarkAt(next, at), at));
   }
   return next;
 }
@@ -443,6 +444,7 @@ function markResolutionCommunication(item: WorkItem, method: ResolutionMethod): 
 function reopen(item: WorkItem, actor: Actor, at: string): WorkItem {
   let next: WorkItem = { ...item, resolutionMethod: undefined, resolutionReason: undefined, resolvedAt: undefined, feedbackWindowEndsAt: undefined, highlighted: true };
   next = record(next, actor, at, { type: 'reopened' });
+  next = { ...next, spellStart: next.timeline.length - 1 }; // what was written before the resolution no longer counts (R22)
   return setState(next, actor, at, next.assignee ? 'in_progress' : 'todo'); // R21
 }
 
