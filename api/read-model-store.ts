@@ -74,8 +74,40 @@ export class ReadModelStore {
     return rows[0];
   }
 
-  async recordInboundEmail(messageId: string, ref: string, outcome: string): Promise<void> {
-    await this.pool.query('INSERT INTO inbound_emails (message_id, ref, outcome) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [messageId, ref, outcome]);
+  /**
+   * Claims a Message-ID before anything is done with it, so that concurrent deliveries of one
+   * email have one effect (R34). A claim left pending for two minutes (its request died) is taken
+   * over; `ref` is then the item that request may already have started.
+   */
+  async claimInboundEmail(messageId: string): Promise<{ claimed: boolean; ref: string }> {
+    const { rows } = await this.pool.query(
+      `INSERT INTO inbound_emails (message_id, ref, outcome) VALUES ($1, '', 'pending')
+       ON CONFLICT (message_id) DO UPDATE SET received_at = now()
+         WHERE inbound_emails.outcome = 'pending' AND inbound_emails.received_at < now() - interval '2 minutes'
+       RETURNING ref`,
+      [messageId],
+    );
+    return rows[0] ? { claimed: true, ref: rows[0].ref } : { claimed: false, ref: '' };
+  }
+
+  /** Notes the item a claimed email is about to start, before its workflow starts. */
+  async reserveInboundRef(messageId: string, ref: string): Promise<void> {
+    await this.pool.query("UPDATE inbound_emails SET ref = $2 WHERE message_id = $1 AND outcome = 'pending'", [messageId, ref]);
+  }
+
+  async completeInboundEmail(messageId: string, ref: string, outcome: string): Promise<void> {
+    await this.pool.query('UPDATE inbound_emails SET ref = $2, outcome = $3 WHERE message_id = $1', [messageId, ref, outcome]);
+  }
+
+  /** Gives a claim back when taking the email failed, so a redelivery is taken afresh. */
+  async releaseInboundEmail(messageId: string): Promise<void> {
+    await this.pool.query("DELETE FROM inbound_emails WHERE message_id = $1 AND outcome = 'pending'", [messageId]);
+  }
+
+  /** The read-model row of an item, for items whose workflow history Temporal no longer keeps. */
+  async summary(ref: string): Promise<{ state: string; categoryId: string | null; queue: string | null } | undefined> {
+    const { rows } = await this.pool.query('SELECT state, category_id AS "categoryId", queue FROM work_items WHERE ref = $1', [ref]);
+    return rows[0];
   }
 
   /** The item that sent one of these Message-IDs (a reply's In-Reply-To / References, R34). */

@@ -179,7 +179,7 @@ export const WorkItemView = z
   .openapi('WorkItem');
 
 export const HistorySummary = z
-  .object({ ref: z.string(), runs: z.number().int(), eventCount: z.number().int(), sizeBytes: z.number().int(), status: z.string(), uiUrl: z.string().optional() })
+  .object({ ref: z.string(), runId: z.string(), eventCount: z.number().int(), sizeBytes: z.number().int(), status: z.string(), uiUrl: z.string().optional() })
   .openapi('HistorySummary');
 
 // --- inbound email ------------------------------------------------------------------------------

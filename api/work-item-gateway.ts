@@ -51,7 +51,7 @@ export class WorkItemGateway {
 
   async view(ref: string): Promise<WorkItemView> {
     try {
-      return await this.client.workflow.getHandle(ref).query(viewQuery);
+      return await this.client.workflow.getHandle(ref).query(viewQuery, new Date().toISOString());
     } catch (error) {
       throw await this.translate(ref, error, 'view');
     }
@@ -90,7 +90,8 @@ export class WorkItemGateway {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const failure = error.cause;
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
-      return new ApiError((failure.type ?? 'invalid_request') as ErrorCode, failure.message, details);
+      const code = (failure.type ?? 'invalid_request') as ErrorCode;
+      return new ApiError(code, failure.message, code === 'invalid_request' ? { issues: [], ...details } : details);
     }
     if (error instanceof WorkflowNotFoundError || isNotFound(error)) {
       // A finished workflow is a closed item: it takes no more commands.

@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startService } from '../worker/service.js';
 import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, StartupError, stopOnSignals } from './process-lifecycle.js';
@@ -107,6 +108,13 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
       : 'the Temporal CLI could not be downloaded: run `npm run provision`, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS';
     throw new StartupError('Temporal dev server', errorMessage(err), hint, { cause: err });
   }
+  // The dev server keeps a closed workflow's history for one day; closed items stay readable
+  // (GET, the Temporal UI) for RETENTION_DAYS instead.
+  const days = Number(env('RETENTION_DAYS') ?? 30);
+  await testEnv.connection.workflowService.updateNamespace({
+    namespace: 'default',
+    config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
+  });
   return { address: testEnv.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}` };
 }
 

@@ -51,6 +51,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const applied = await migrate(pool);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
+    // Search attributes first: a resumed workflow upserts them on its first task.
+    const connection = await Connection.connect({ address: options.temporalAddress });
+    stops.push(() => connection.close());
+    const registered = await ensureSearchAttributes(connection, namespace);
+    if (registered.length) logger.info({ registered }, 'search attributes registered');
+
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => workerConnection.close());
     const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle });
@@ -61,10 +67,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await workerRun.catch(() => undefined);
     });
 
-    const connection = await Connection.connect({ address: options.temporalAddress });
-    stops.push(() => connection.close());
-    const registered = await ensureSearchAttributes(connection, namespace);
-    if (registered.length) logger.info({ registered }, 'search attributes registered');
     const client = new Client({ connection, namespace });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
     const app = createApp({

@@ -9,7 +9,8 @@ import type { WorkItemView } from './domain/view.js';
 
 export const TASK_QUEUE = 'work-items';
 
-export const viewQuery = defineQuery<WorkItemView>('view');
+/** The item's view; the argument is the caller's time, so the SLA's remaining time is current. */
+export const viewQuery = defineQuery<WorkItemView, [asOf?: string]>('view');
 
 export const inboundEmailSignal = defineSignal<[InboundEmail]>('inboundEmail');
 

@@ -43,7 +43,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let timer: ArmedTimer | undefined;
 
-  setHandler(viewQuery, () => toView(item, new Date()));
+  // A query may come long after the workflow's last task: figure the SLA as of the caller's time.
+  setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(Date.now(), Date.parse(asOf ?? '') || 0))));
 
   setHandler(inboundEmailSignal, (email) => {
     item = receiveEmail(item, email, new Date()).item;

@@ -58,8 +58,13 @@ export async function parseRawEmail(raw: Buffer): Promise<z.input<typeof Inbound
 
 async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEmailBody>, caller: Caller): Promise<Outcome> {
   const { gateway, config, readModel } = deps;
-  const seen = await readModel.inboundEmail(body.messageId);
-  if (seen) return { outcome: 'duplicate', ref: seen.ref };
+  const claim = await readModel.claimInboundEmail(body.messageId);
+  if (!claim.claimed) return duplicateOf(readModel, body.messageId);
+  if (claim.ref) {
+    // An earlier request for this email died after starting its item: that item stands.
+    await readModel.completeInboundEmail(body.messageId, claim.ref, 'duplicate');
+    return { outcome: 'duplicate', ref: claim.ref };
+  }
 
   const email: InboundEmail = {
     messageId: body.messageId,
@@ -69,9 +74,22 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     body: body.body,
     receivedAt: body.receivedAt ?? new Date().toISOString(),
   };
-  const result = await route(deps, body, email, caller);
-  await readModel.recordInboundEmail(email.messageId, result.ref, result.outcome);
+  let result: Outcome;
+  try {
+    result = await route(deps, body, email, caller);
+  } catch (error) {
+    await readModel.releaseInboundEmail(email.messageId);
+    throw error;
+  }
+  await readModel.completeInboundEmail(email.messageId, result.ref, result.outcome);
   return result;
+
+  /** A reference for a new item, noted in the claim before the item's workflow starts. */
+  async function newRef(): Promise<string> {
+    const ref = await readModel.nextRef('ticket');
+    await readModel.reserveInboundRef(email.messageId, ref);
+    return ref;
+  }
 
   async function route(d: InboundEmailDeps, b: typeof body, e: InboundEmail, c: Caller): Promise<Outcome> {
     const matched = await match(b);
@@ -82,13 +100,13 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     }
     const mailbox = await config.mailboxFor(e.to);
     if (!mailbox) {
-      const ref = await readModel.nextRef('ticket');
+      const ref = await newRef();
       await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' }));
       return { outcome: 'rejected_unknown_address', ref };
     }
     if (mailbox.starts === 'case') throw new ApiError('not_implemented', `Mailbox ${mailbox.address} starts cases, which are not available in this release yet.`);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
-    const ref = await readModel.nextRef('ticket');
+    const ref = await newRef();
     await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined }));
     return { outcome: 'created', ref };
   }
@@ -102,7 +120,11 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
 
   /** Signals the item and waits for it to record the email; undefined when the item is closed. */
   async function deliver(ref: string, e: InboundEmail): Promise<Outcome | undefined> {
-    const before = await gateway.view(ref).catch(() => undefined);
+    const before = await gateway.view(ref).catch(async (error) => {
+      // Temporal keeps a closed item's history only for the namespace's retention period.
+      if (error instanceof ApiError && error.code === 'not_found' && (await readModel.summary(ref))?.state === 'closed') return undefined;
+      throw error;
+    });
     if (!before || before.state === 'closed') return undefined;
     try {
       await gateway.signalEmail(ref, e);
@@ -121,13 +143,24 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
   }
 
   async function startFollowUp(closedRef: string, e: InboundEmail, c: Caller): Promise<Outcome> {
-    const closed = await gateway.view(closedRef);
-    const category = closed.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
-    const ref = await readModel.nextRef('ticket');
-    await gateway.start(emailBorn(ref, e, c, { category, queue: closed.queue, linkedRefs: [closedRef] }));
+    const closed = await readModel.summary(closedRef); // the read model outlives Temporal's retention
+    const category = closed?.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
+    const ref = await newRef();
+    await gateway.start(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] }));
     await readModel.link(closedRef, ref, 'follow_up'); // R32: both ways
     return { outcome: 'created_follow_up', ref };
   }
+}
+
+/** The answer to a second delivery: the first one's item, once the first has finished. */
+async function duplicateOf(readModel: ReadModelStore, messageId: string): Promise<Outcome> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const first = await readModel.inboundEmail(messageId);
+    if (first && first.outcome !== 'pending') return { outcome: 'duplicate', ref: first.ref };
+    if (!first) break; // the first delivery failed and gave its claim back
+    await sleep(100);
+  }
+  throw new ApiError('idempotency_in_progress', `Email ${messageId} is still being taken in, or its first delivery failed; send it again shortly.`);
 }
 
 /** A ticket born from an email: submitted at once, subject as title, body as description. */

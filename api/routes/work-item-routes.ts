@@ -77,7 +77,15 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     tag: 'work items',
     allow: EVERYONE,
     response: ViewSchema,
-    handler: async ({ params }) => withLinks(await gateway.view(params.ref)),
+    handler: async ({ params }) => {
+      try {
+        return await withLinks(await gateway.view(params.ref));
+      } catch (error) {
+        const row = error instanceof ApiError && error.code === 'not_found' ? await readModel.summary(params.ref) : undefined;
+        if (!row) throw error;
+        throw new ApiError('not_found', `${params.ref} is ${row.state}, and Temporal no longer keeps its history (past the namespace's retention); GET /v1/work-items still lists its summary.`);
+      }
+    },
   });
 
   routes.add({
