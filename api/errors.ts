@@ -6,14 +6,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { REFUSAL_STATUS, type RefusalCode } from '../workflows/domain/refusal.js';
 
-export type ErrorCode = RefusalCode | 'unauthorized' | 'already_exists' | 'idempotency_key_reused' | 'idempotency_in_progress' | 'unsupported_media_type' | 'not_implemented' | 'unavailable' | 'internal';
+export type ErrorCode = RefusalCode | 'unauthorized' | 'already_exists' | 'idempotency_key_reused' | 'idempotency_in_progress' | 'not_implemented' | 'unavailable' | 'internal';
 
 const EXTRA_STATUS: Record<string, number> = {
   unauthorized: 401,
   already_exists: 409,
   idempotency_in_progress: 409,
   idempotency_key_reused: 422,
-  unsupported_media_type: 415,
   not_implemented: 501,
   unavailable: 503,
   internal: 500,

@@ -1,6 +1,7 @@
 // Idempotency-Key: the first response to a (caller, key) is stored and replayed to every repeat,
-// which changes nothing more. A key reused for a different request is refused; a key whose
-// first request is still running gets 409 (after two minutes it counts as abandoned). A 5xx is not stored, so the client may retry.
+// which changes nothing more. A key reused for a different request is refused. A key whose
+// first request is still running gets 409; after two minutes it counts as abandoned and is
+// taken over. A 5xx is not stored, so the client may retry.
 
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
