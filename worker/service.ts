@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { createPool } from '../activities/db/pool.js';
 import { migrate } from '../activities/db/migrate.js';
 import { createApp } from '../api/app.js';
+import { LOG_REDACTION } from '../api/log-redaction.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { createWorker } from './create-worker.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
@@ -37,7 +38,7 @@ export interface RunningService {
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
-  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', redact: LOG_REDACTION });
   const namespace = options.namespace ?? 'default';
   const host = options.host ?? '127.0.0.1';
   // What has started so far, stopped in reverse order on stop() or when a later step fails.

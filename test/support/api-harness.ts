@@ -3,7 +3,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { startService, type RunningService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
@@ -24,7 +24,8 @@ export class ApiHarness {
     private readonly db: FreshDatabase,
   ) {}
 
-  static async start(): Promise<ApiHarness> {
+  /** `logger`: where the service logs (silent unless a test captures it). */
+  static async start(options: { logger?: Logger } = {}): Promise<ApiHarness> {
     const db = await freshDatabase(inject('databaseUrl'));
     const adminToken = randomBytes(16).toString('hex');
     const service = await startService({
@@ -32,7 +33,7 @@ export class ApiHarness {
       databaseUrl: db.url,
       adminToken,
       taskQueue: `api-${randomUUID()}`,
-      logger: pino({ level: 'silent' }),
+      logger: options.logger ?? pino({ level: 'silent' }),
       temporalUiUrl: 'http://127.0.0.1:8233',
     });
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
