@@ -1,7 +1,6 @@
 // The Express app, built from injected dependencies: health, the OpenAPI document, and the v1
-// routes behind bearer authentication and Idempotency-Key handling.
+// routes behind bearer authentication. Request logs never carry credentials.
 
-import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import express, { type Express } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -9,12 +8,14 @@ import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
 import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
-import { idempotency } from './idempotency.js';
+import { IdempotencyStore } from './idempotency.js';
+import { LOG_REDACTION } from './log-redaction.js';
 import { ReadModelStore } from './read-model-store.js';
 import { Routes } from './route.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { parseRawEmail, registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
 import { registerListRoutes } from './routes/list-routes.js';
+import { registerNotBuiltRoutes } from './routes/not-built-routes.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
@@ -27,35 +28,32 @@ export interface AppDeps {
   temporalReady: () => Promise<void>;
 }
 
+/** The largest JSON body any route takes, and the largest raw RFC 822 email. */
+export const JSON_BODY_LIMIT = '1mb';
+export const RAW_EMAIL_LIMIT = '10mb';
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(pinoHttp({ logger: deps.logger, redact: LOG_REDACTION, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
 
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const v1 = express.Router();
   v1.use(authenticate(deps.pool, deps.adminToken));
-  v1.use(express.json({ limit: '1mb' }));
-  v1.use('/inbound-emails', express.raw({ type: 'message/rfc822', limit: '10mb' }), async (req, _res, next) => {
+  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
+  v1.use('/inbound-emails', express.raw({ type: 'message/rfc822', limit: RAW_EMAIL_LIMIT }), async (req, _res, next) => {
     if (Buffer.isBuffer(req.body)) req.body = await parseRawEmail(req.body);
     next();
   });
-  v1.use(idempotency(deps.pool));
 
-  const routes = new Routes(v1, registry, '/v1');
+  const routes = new Routes(v1, new IdempotencyStore(deps.pool), '/v1');
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
   registerConfigRoutes(routes, config);
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel });
   registerListRoutes(routes, readModel);
-
-  const openapi = new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: { title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' },
-    servers: [{ url: '/' }],
-  });
+  registerNotBuiltRoutes(routes);
+  const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.get('/readyz', async (_req, res) => {
@@ -65,7 +63,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/v1/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/v1', v1);
-  app.use((req, _res, next) => next(new ApiError('not_found', `No route ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) => next(new ApiError('not_found', `No route ${req.method} ${req.path}: GET /v1/openapi.json lists every route.`)));
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -1,18 +1,30 @@
 // The contract's error shape, `{ error, message, ...details }`, and the one place that turns
-// refusals, schema failures and Temporal errors into it.
+// refusals, schema failures, oversize bodies, unreachable dependencies and Temporal errors into
+// it. No response carries a stack trace.
 
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { REFUSAL_STATUS, type RefusalCode } from '../workflows/domain/refusal.js';
 
-export type ErrorCode = RefusalCode | 'unauthorized' | 'already_exists' | 'idempotency_key_reused' | 'idempotency_in_progress' | 'not_implemented' | 'unavailable' | 'internal';
+export type ErrorCode =
+  | RefusalCode
+  | 'unauthorized'
+  | 'already_exists'
+  | 'idempotency_key_reused'
+  | 'idempotency_in_progress'
+  | 'payload_too_large'
+  | 'not_implemented'
+  | 'unavailable'
+  | 'internal';
 
-const EXTRA_STATUS: Record<string, number> = {
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  ...REFUSAL_STATUS,
   unauthorized: 401,
   already_exists: 409,
   idempotency_in_progress: 409,
   idempotency_key_reused: 422,
+  payload_too_large: 413,
   not_implemented: 501,
   unavailable: 503,
   internal: 500,
@@ -26,26 +38,49 @@ export class ApiError extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
-    this.status = (REFUSAL_STATUS as Record<string, number>)[code] ?? EXTRA_STATUS[code] ?? 500;
+    this.status = ERROR_STATUS[code] ?? 500;
   }
 }
 
-export function fromZod(error: z.ZodError, where: 'body' | 'query' | 'params'): ApiError {
+export type RequestPart = 'body' | 'query' | 'params' | 'headers';
+
+export function fromZod(error: z.ZodError, where: RequestPart): ApiError {
   const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)], message: i.message }));
+  return invalid(issues);
+}
+
+export function invalid(issues: Array<{ path: string[]; message: string }>): ApiError {
   const first = issues[0];
   return new ApiError('invalid_request', `Invalid request: ${first.path.join('.')}: ${first.message}`, { issues });
+}
+
+export function errorBody(error: ApiError): Record<string, unknown> {
+  return { error: error.code, message: error.message, ...error.details };
+}
+
+/** Connection failures of PostgreSQL (node errno) and Temporal (gRPC UNAVAILABLE). */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', 14]);
+  return codes.has(e?.code as string) || codes.has(e?.cause?.code as string) || /Connection terminated/.test(String((err as Error)?.message));
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     let error: ApiError;
     if (err instanceof ApiError) error = err;
-    else if (err?.type === 'entity.parse.failed') error = new ApiError('invalid_request', `The body is not valid JSON: ${err.message}`, { issues: [] });
-    else if (err?.type === 'entity.too.large') error = new ApiError('invalid_request', 'The body is too large.', { issues: [] });
-    else {
+    else if (err?.type === 'entity.parse.failed') error = invalid([{ path: ['body'], message: `not valid JSON (${err.message})` }]);
+    else if (err?.type === 'entity.too.large') error = new ApiError('payload_too_large', `The body is larger than the ${err.limit} bytes this endpoint takes.`, { limitBytes: err.limit });
+    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') error = invalid([{ path: ['headers', 'content-type'], message: err.message }]);
+    else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) error = invalid([{ path: ['body'], message: err.expose ? err.message : 'unreadable body' }]);
+    else if (isUnavailable(err)) {
+      logger.warn({ err }, 'a dependency is unavailable');
+      error = new ApiError('unavailable', 'Temporal or PostgreSQL is not answering; retry shortly.');
+    } else {
       logger.error({ err }, 'unhandled error');
       error = new ApiError('internal', 'Something went wrong on our side; the request may be retried.');
     }
-    res.status(error.status).json({ error: error.code, message: error.message, ...error.details });
+    if (error.code === 'unavailable') res.setHeader('Retry-After', '5');
+    res.status(error.status).json(errorBody(error));
   };
 }

@@ -1,26 +1,36 @@
 // Idempotency-Key: the first response to a (caller, key) is stored and replayed to every repeat,
 // which changes nothing more. A key reused for a different request is refused. A key whose
 // first request is still running gets 409; after two minutes it counts as abandoned and is
-// taken over. A 5xx is not stored, so the client may retry.
+// taken over. A refusal (4xx) is stored like a success; a 5xx is not, so the client may retry.
+// Routes call this after validating the request, so only a well-formed key of a well-formed
+// request reaches the database.
 
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
 import type pg from 'pg';
-import type { Caller } from './caller.js';
-import { ApiError } from './errors.js';
+import { ApiError, errorBody } from './errors.js';
 
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
 
-export function idempotency(pool: pg.Pool): RequestHandler {
-  return async (req, res, next) => {
-    const key = req.header('idempotency-key');
-    if (!key || !MUTATING.has(req.method)) return next();
-    if (key.length > 200) throw new ApiError('invalid_request', 'Idempotency-Key is at most 200 characters.', { issues: [] });
-    const caller = (res.locals.caller as Caller).id;
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+export class IdempotencyStore {
+  constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * Runs `execute` once per (caller, key); `fingerprint` identifies the request, so that a key
+   * reused for another request is refused. `execute` gets the Temporal update id to use.
+   */
+  async once(
+    caller: string,
+    key: string,
+    fingerprint: string,
+    execute: (updateId: string) => Promise<{ status: number; body: unknown }>,
+  ): Promise<StoredResponse> {
+    const hash = createHash('sha256').update(fingerprint).digest('hex');
     // Take the key, or take it over when its first request died more than two minutes ago.
-    const taken = await pool.query(
+    const taken = await this.pool.query(
       `INSERT INTO idempotency_keys (caller, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (caller, key) DO UPDATE SET created_at = now()
          WHERE idempotency_keys.status IS NULL AND idempotency_keys.request_hash = $3
@@ -28,7 +38,7 @@ export function idempotency(pool: pg.Pool): RequestHandler {
       [caller, key, hash],
     );
     if (taken.rowCount === 0) {
-      const { rows } = await pool.query('SELECT request_hash, status, response FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);
+      const { rows } = await this.pool.query('SELECT request_hash, status, response FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);
       const first = rows[0];
       if (first && first.request_hash !== hash) {
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request; use a new key.');
@@ -36,24 +46,20 @@ export function idempotency(pool: pg.Pool): RequestHandler {
       if (!first || first.status === null) {
         throw new ApiError('idempotency_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.');
       }
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(first.status).json(first.response);
-      return;
+      return { status: first.status, body: first.response, replayed: true };
     }
 
-    res.locals.idempotencyKey = `${caller}:${key}`;
-    const json = res.json.bind(res);
-    res.json = (body: unknown) => {
-      const stored =
-        res.statusCode >= 500
-          ? pool.query('DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key])
-          : pool.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE caller = $1 AND key = $2', [caller, key, res.statusCode, JSON.stringify(body)]);
-      stored.then(
-        () => json(body),
-        (error) => next(error),
-      );
-      return res;
-    };
-    next();
-  };
+    let response: { status: number; body: unknown };
+    try {
+      response = await execute(`${caller}:${key}`);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) {
+        await this.pool.query('DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);
+        throw error;
+      }
+      response = { status: error.status, body: errorBody(error) };
+    }
+    await this.pool.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE caller = $1 AND key = $2', [caller, key, response.status, JSON.stringify(response.body)]);
+    return { ...response, replayed: false };
+  }
 }

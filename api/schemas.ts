@@ -3,17 +3,46 @@
 
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { isDuration } from '../workflows/domain/duration.js';
+import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/duration.js';
 import { RESOLUTION_METHODS, STATES, WAIT_TYPES } from '../workflows/domain/types.js';
 
 extendZodWithOpenApi(z);
 
-const text = z.string().trim().min(1);
-const optionalText = z.string().trim().min(1).max(100_000).optional();
+/** Text with something in it besides whitespace (stored trimmed). */
+const text = z.string().regex(/\S/, 'must not be blank').trim();
+const optionalText = text.max(100_000).optional();
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'use letters, digits, . _ @ - (at most 128)');
-export const duration = z.string().refine(isDuration, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D, PT90M, PT2S');
+/** The longest duration anything takes (a wait, a feedback window, an SLA target): ten years. */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+export const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. P3D, PT90M, PT2S')
+  .refine((d) => (parseDurationMs(d) ?? Infinity) <= MAX_DURATION_MS, 'at most ten years (P3650D)')
+  .openapi({ example: 'P3D' });
 const isoInstant = z.iso.datetime({ offset: true });
-const email = z.string().trim().min(3).max(320);
+/** `a@b.org`, or with a display name, `Ann <a@b.org>`. */
+const email = z
+  .string()
+  .max(320)
+  .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an email address, e.g. ann@example.com or Ann <ann@example.com>')
+  .openapi({ example: 'ann@example.com' });
+
+/** A work item's reference, which is also its workflow id (R1). */
+export const Ref = z.string().regex(/^[TCA]-\d{6,12}$/, 'a work item reference such as T-000123').openapi({ example: 'T-000123' });
+const mailboxAddress = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@<>"]+@[^\s@<>"]+$/, 'an email address such as desk@example.com')
+  .openapi({ example: 'desk@example.com' });
+
+/** Every path parameter's schema, by name: a malformed one is a 400 naming it. */
+export const PATH_PARAMS = { ref: Ref, id, address: mailboxAddress, queue: id } as const;
+
+/** Printable ASCII, as HTTP header values are; at most 200 characters. */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII without spaces, 1 to 200 characters')
+  .openapi({ description: 'A repeat with the same key returns the first response and changes nothing more.' });
 
 export const ErrorBody = z
   .object({ error: z.string(), message: z.string() })
@@ -53,6 +82,7 @@ export const CategoryPut = z
   })
   .strict()
   .openapi('Category');
+export const CategoryView = CategoryPut.extend({ id: z.string() }).strict().openapi('CategoryView');
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time of day, HH:MM (24:00 ends a day)');
 const span = z.tuple([clockTime, clockTime]);
@@ -69,6 +99,15 @@ export const CalendarPut = z
   })
   .strict()
   .openapi('Calendar');
+export const CalendarView = z
+  .object({
+    id: z.string(),
+    timezone: z.string(),
+    workingHours: z.partialRecord(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), z.array(z.tuple([z.string(), z.string()]))),
+    holidays: z.array(z.string()),
+  })
+  .strict()
+  .openapi('CalendarView');
 
 export const MailboxPut = z
   .object({
@@ -79,6 +118,16 @@ export const MailboxPut = z
   })
   .strict()
   .openapi('Mailbox');
+export const MailboxView = z
+  .object({
+    address: z.string(),
+    starts: z.enum(['ticket', 'case']),
+    categoryId: z.string().nullable(),
+    processId: z.string().nullable(),
+    queue: z.string().nullable(),
+  })
+  .strict()
+  .openapi('MailboxView');
 
 // --- work items ---------------------------------------------------------------------------------
 
@@ -215,7 +264,7 @@ export const ListQuery = z
     assignee: id.optional(),
     breached: booleanQuery.optional(),
     limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().regex(/^\d+$/, 'a cursor returned by a previous page').optional(),
+    cursor: z.string().regex(/^\d{1,9}$/, 'a cursor returned by a previous page').optional(),
   })
   .strict();
 export const WorkItemSummary = z

@@ -2,7 +2,7 @@
 
 import type { ConfigStore } from '../config-store.js';
 import type { Routes } from '../route.js';
-import { CalendarPut, CategoryPut, MailboxPut, ResourceCreate, ResourceCreated } from '../schemas.js';
+import { CalendarPut, CalendarView, CategoryPut, CategoryView, MailboxPut, MailboxView, ResourceCreate, ResourceCreated } from '../schemas.js';
 
 export function registerConfigRoutes(routes: Routes, config: ConfigStore): void {
   routes.add({
@@ -14,6 +14,7 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     body: ResourceCreate,
     status: 201,
     response: ResourceCreated,
+    refusals: ['already_exists'],
     handler: ({ body }) => config.createResource(body),
   });
 
@@ -24,7 +25,7 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     tag: 'configuration',
     allow: ['admin'],
     body: CategoryPut,
-    response: CategoryPut,
+    response: CategoryView,
     handler: ({ params, body }) => config.putCategory(params.id, body),
   });
 
@@ -35,7 +36,7 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     tag: 'configuration',
     allow: ['admin'],
     body: CalendarPut,
-    response: CalendarPut,
+    response: CalendarView,
     handler: ({ params, body }) => config.putCalendar(params.id, body),
   });
 
@@ -46,7 +47,7 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     tag: 'configuration',
     allow: ['admin'],
     body: MailboxPut,
-    response: MailboxPut,
+    response: MailboxView,
     handler: ({ params, body }) => config.putMailbox(params.address, body),
   });
 }

@@ -10,6 +10,7 @@ import type { InboundEmail, WorkItemInput } from '../../workflows/domain/types.j
 import { toActor, type Caller } from '../caller.js';
 import { bareAddress, type ConfigStore } from '../config-store.js';
 import { ApiError } from '../errors.js';
+import { notYet } from './not-built-routes.js';
 import type { ReadModelStore } from '../read-model-store.js';
 import type { Routes } from '../route.js';
 import { InboundEmailBody, InboundOutcome } from '../schemas.js';
@@ -34,6 +35,8 @@ export function registerInboundEmailRoutes(routes: Routes, deps: InboundEmailDep
     allow: ['admin', 'integration'],
     body: InboundEmailBody,
     response: InboundOutcome,
+    yieldsItem: true,
+    refusals: ['not_implemented'], // 501: a mailbox that starts cases
     handler: ({ body, caller }) => takeEmail(deps, body, caller),
   });
 }
@@ -104,7 +107,7 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
       await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' }));
       return { outcome: 'rejected_unknown_address', ref };
     }
-    if (mailbox.starts === 'case') throw new ApiError('not_implemented', `Mailbox ${mailbox.address} starts cases, which are not available in this release yet.`);
+    if (mailbox.starts === 'case') throw notYet(`cases started by mail to ${mailbox.address}`);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
     const ref = await newRef();
     await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined }));

@@ -1,13 +1,14 @@
 // Work items: create, read, edit, and one route per command. Each command is one Temporal
 // Update; its reply is the item's full view after the command.
 
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Command } from '../../workflows/domain/commands.js';
 import { missingForSubmit } from '../../workflows/domain/required-fields.js';
 import type { WorkItemView } from '../../workflows/domain/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
 import { ApiError } from '../errors.js';
+import { notYet } from './not-built-routes.js';
 import type { ReadModelStore } from '../read-model-store.js';
 import { EVERYONE, RESOURCES, type Routes } from '../route.js';
 import {
@@ -51,6 +52,8 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     body: WorkItemCreate,
     status: 201,
     response: ViewSchema,
+    yieldsItem: true,
+    refusals: ['validation_failed', 'not_implemented'], // 501: kind "case" is not built yet
     handler: async ({ body, caller }) => {
       if (body.kind !== 'ticket') throw notYet('Cases');
       const category = body.categoryId ? await config.categorySnapshot(body.categoryId) : undefined;
@@ -113,6 +116,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       allow: RESOURCES,
       body,
       response: ViewSchema,
+      refusals: ['invalid_transition', 'assigned_to_other', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
         const cmd = await toCommand(parsed, caller);
         return withLinks(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
@@ -143,24 +147,4 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/emails', 'Send an email (and resolve, with resolve: true)', EmailBody, (b) => ({ type: 'sendEmail', ...b }));
   command('/resolve', 'Resolve', ResolveBody, (b) => ({ type: 'resolve', method: b.method, reason: b.reason }));
   command('/reopen', 'Reopen inside the feedback window', EmptyBody, () => ({ type: 'reopen' }));
-
-  // Contract routes whose behaviour belongs to cases and to tickets becoming other work.
-  const later: Array<[string, string, string]> = [
-    ['/cancel', 'Cancel a case', 'Cases'],
-    ['/rework', 'Rework a case', 'Cases'],
-    ['/reset', 'Reset a case', 'Cases'],
-    ['/actions', 'Launch or relaunch an action', 'Cases and actions'],
-    ['/merge', 'Merge a ticket', 'Merging tickets (R30)'],
-    ['/split', 'Split a ticket', 'Splitting tickets (R31)'],
-    ['/launch-case', 'Launch a case from a ticket', 'Launching cases (R33)'],
-  ];
-  for (const [path, summary, what] of later) {
-    command(path, summary, z.object({}).passthrough(), () => {
-      throw notYet(what);
-    });
-  }
-}
-
-function notYet(what: string): ApiError {
-  return new ApiError('not_implemented', `Not available in this release yet: ${what}. Tickets are.`);
 }

@@ -2,6 +2,8 @@
 // fixed length, so they are refused rather than guessed.
 
 const PATTERN = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** The same grammar as one regular expression that also refuses `P` and a bare `T`, for schemas. */
+export const DURATION_PATTERN = /^P(?!$)(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
 const UNIT_MS = [7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000];
 
 export function parseDurationMs(text: string): number | undefined {

@@ -1,0 +1,164 @@
+// The authorization matrix: every operation of the OpenAPI document, called by every kind of
+// caller, answers the expected status. Each cell works on its own fresh item (no cell leans on
+// another). The table must list every operation the document declares, so the matrix cannot
+// fall behind the API: a new route fails the first test until it has its row.
+//
+// The item most rows work on is submitted and in progress, assigned to alice, who is none of
+// the callers: so a plain human or a robot meets R10's assigned_to_other (409), and a
+// supervisor or the admin does not.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiHarness } from '../support/api-harness.js';
+
+const CALLERS = ['none', 'unknown', 'human', 'supervisor', 'robot', 'integration', 'admin'] as const;
+type CallerName = (typeof CALLERS)[number];
+type Known = Exclude<CallerName, 'none' | 'unknown'>;
+
+/** Which item a row's `{ref}` is. */
+type Fixture = 'alices' | 'unassigned' | 'missing';
+
+interface Row {
+  operationId: string;
+  /** What the row's request is about, when an operation has several rows. */
+  on?: string;
+  fixture?: Fixture;
+  body?: (n: number) => unknown;
+  query?: string;
+  expect: Record<Known, number>;
+}
+
+const ALL = (status: number): Record<Known, number> => ({ human: status, supervisor: status, robot: status, integration: status, admin: status });
+const ADMIN_ONLY = (status: number): Record<Known, number> => ({ ...ALL(403), admin: status });
+/** A command on alice's item: R10 refuses a plain human and a robot, not a supervisor or the admin. */
+const OWNER_GUARDED = { human: 409, supervisor: 200, robot: 409, integration: 403, admin: 200 };
+/** A command the item's state refuses, whoever may send commands. */
+const REFUSED_BY_STATE = { human: 409, supervisor: 409, robot: 409, integration: 403, admin: 409 };
+const NOT_BUILT_COMMAND = { human: 501, supervisor: 501, robot: 501, integration: 403, admin: 501 };
+
+const ROWS: Row[] = [
+  // configuration (admin)
+  { operationId: 'postResources', body: (n) => ({ id: `matrix-r${n}`, name: 'R', kind: 'human' }), expect: ADMIN_ONLY(201) },
+  { operationId: 'putCategoriesById', body: () => ({ name: 'Matrix' }), expect: ADMIN_ONLY(200) },
+  { operationId: 'putCalendarsById', body: () => ({ timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'] } }), expect: ADMIN_ONLY(200) },
+  { operationId: 'putMailboxesByAddress', body: () => ({ starts: 'ticket' }), expect: ADMIN_ONLY(200) },
+  { operationId: 'putProcessesById', body: () => ({ name: 'P', stages: [] }), expect: ADMIN_ONLY(501) },
+  // work items
+  { operationId: 'postWorkItems', body: () => ({ kind: 'ticket', title: 'Made by the matrix' }), expect: ALL(201) },
+  { operationId: 'postWorkItems', on: 'a case (not built yet)', body: () => ({ kind: 'case', shortDescription: 'A case' }), expect: ALL(501) },
+  { operationId: 'getWorkItems', query: '?kind=ticket&limit=5', expect: ALL(200) },
+  { operationId: 'getWorkItemsByRef', fixture: 'alices', expect: ALL(200) },
+  { operationId: 'getWorkItemsByRef', on: 'no such item', fixture: 'missing', expect: ALL(404) },
+  { operationId: 'getWorkItemsByRefHistory', fixture: 'alices', expect: ALL(200) },
+  // commands
+  { operationId: 'patchWorkItemsByRef', fixture: 'alices', body: () => ({ title: 'Edited' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefSubmit', fixture: 'alices', expect: REFUSED_BY_STATE },
+  { operationId: 'postWorkItemsByRefPickUp', fixture: 'alices', expect: REFUSED_BY_STATE },
+  { operationId: 'postWorkItemsByRefPickUp', on: 'an unassigned todo item', fixture: 'unassigned', expect: { human: 200, supervisor: 200, robot: 200, integration: 403, admin: 200 } },
+  { operationId: 'postWorkItemsByRefAssign', fixture: 'alices', body: () => ({ resourceId: 'carol' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefUnassign', fixture: 'alices', body: () => ({}), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefState', fixture: 'alices', body: () => ({ state: 'todo' }), expect: OWNER_GUARDED },
+  // R13: only a robot rejects; the admin is not a robot.
+  { operationId: 'postWorkItemsByRefReject', fixture: 'alices', body: () => ({ reason: 'cannot read the scan' }), expect: { human: 403, supervisor: 403, robot: 409, integration: 403, admin: 403 } },
+  { operationId: 'postWorkItemsByRefReject', on: 'an unassigned todo item', fixture: 'unassigned', body: () => ({ reason: 'cannot read the scan' }), expect: { human: 403, supervisor: 403, robot: 200, integration: 403, admin: 403 } },
+  { operationId: 'postWorkItemsByRefWait', fixture: 'alices', body: () => ({ type: 'more_info' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefCancelWait', fixture: 'alices', expect: REFUSED_BY_STATE },
+  { operationId: 'postWorkItemsByRefNotes', fixture: 'alices', body: () => ({ text: 'A note' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefNotes', on: 'an unassigned todo item', fixture: 'unassigned', body: () => ({ text: 'A note' }), expect: { human: 200, supervisor: 200, robot: 200, integration: 403, admin: 200 } },
+  { operationId: 'postWorkItemsByRefNotes', on: 'no such item', fixture: 'missing', body: () => ({ text: 'A note' }), expect: { human: 404, supervisor: 404, robot: 404, integration: 403, admin: 404 } },
+  { operationId: 'postWorkItemsByRefEmails', fixture: 'alices', body: () => ({ to: ['ann@acme.example'], subject: 'Hello', body: 'Hi' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefResolve', fixture: 'alices', body: () => ({ method: 'customer_communication' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefReopen', fixture: 'alices', expect: REFUSED_BY_STATE },
+  { operationId: 'postWorkItemsByRefCancel', fixture: 'alices', body: () => ({ reason: 'r' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefRework', fixture: 'alices', body: () => ({ fromStage: 0 }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefReset', fixture: 'alices', expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefActions', fixture: 'alices', body: () => ({ type: 'task', name: 'n' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-000001' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [] }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'p', shortDescription: 's' }), expect: NOT_BUILT_COMMAND },
+  // inbound email (admin, integration)
+  {
+    operationId: 'postInboundEmails',
+    body: (n) => ({ messageId: `<matrix-${n}@example.com>`, from: 'ann@acme.example', to: ['nobody@unknown.example'], subject: 'Hi', body: 'Hello' }),
+    expect: { human: 403, supervisor: 403, robot: 403, integration: 200, admin: 200 },
+  },
+  // lists
+  { operationId: 'getInbox', expect: ALL(200) },
+  { operationId: 'getOwnedWork', expect: ALL(200) },
+  { operationId: 'getQueuesByQueue', expect: ALL(200) },
+  // legacy (admin, integration)
+  { operationId: 'postLegacyMapStatus', body: () => ({ kind: 'ticket', status: 'Resolved' }), expect: { human: 403, supervisor: 403, robot: 403, integration: 501, admin: 501 } },
+  { operationId: 'postLegacyImport', body: () => ({ items: [] }), expect: { human: 403, supervisor: 403, robot: 403, integration: 501, admin: 501 } },
+];
+
+let api: ApiHarness;
+let operations: Map<string, { method: string; path: string }>;
+let cell = 0;
+
+beforeAll(async () => {
+  api = await ApiHarness.start();
+  await api.resource('alice', 'human');
+  await api.resource('carol', 'human');
+  await api.resource('matrix-human', 'human');
+  await api.resource('matrix-supervisor', 'human', ['supervisor']);
+  await api.resource('matrix-robot', 'robot');
+  await api.resource('matrix-integration', 'integration');
+  expect((await api.request('PUT', '/v1/categories/matrix', { body: { name: 'Matrix' } })).status).toBe(200);
+  const document = (await api.request('GET', '/v1/openapi.json', { token: null })).body;
+  operations = new Map();
+  for (const [path, ops] of Object.entries(document.paths as Record<string, Record<string, { operationId: string }>>)) {
+    for (const [method, op] of Object.entries(ops)) operations.set(op.operationId, { method: method.toUpperCase(), path });
+  }
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+function tokenOf(caller: CallerName): string | null {
+  if (caller === 'none') return null;
+  if (caller === 'unknown') return 'no-such-token-0123456789';
+  if (caller === 'admin') return api.adminToken;
+  return api.tokens[`matrix-${caller}`];
+}
+
+/** A fresh ticket for one cell: submitted, and for 'alices' picked up by alice (R10). */
+async function fixture(kind: Fixture | undefined): Promise<string> {
+  if (kind === undefined) return 'T-000000';
+  if (kind === 'missing') return 'T-999999';
+  const created = await api.request('POST', '/v1/work-items', {
+    body: { kind: 'ticket', title: 'Matrix', description: 'Matrix item', categoryId: 'matrix', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true },
+  });
+  expect(created.status).toBe(201);
+  const ref = created.body.ref as string;
+  if (kind === 'alices') expect((await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'alice', body: { text: 'Mine' } })).body.assignee).toBe('alice');
+  return ref;
+}
+
+async function call(row: Row, caller: CallerName): Promise<number> {
+  const op = operations.get(row.operationId)!;
+  const n = ++cell;
+  const ref = await fixture(row.fixture);
+  const path = op.path
+    .replace('{ref}', ref)
+    .replace('{id}', `matrix-${n}`)
+    .replace('{address}', `matrix-${n}@example.com`)
+    .replace('{queue}', 'finance');
+  const res = await api.request(op.method, path + (row.query ?? ''), { token: tokenOf(caller), body: row.body?.(n) ?? (op.method === 'GET' ? undefined : {}) });
+  return res.status;
+}
+
+describe('the authorization matrix', () => {
+  it('lists every operation of the OpenAPI document, and only those', () => {
+    const listed = new Set(ROWS.map((r) => r.operationId));
+    expect([...operations.keys()].filter((op) => !listed.has(op)), 'operations without a row').toEqual([]);
+    expect([...listed].filter((op) => !operations.has(op)), 'rows of no operation').toEqual([]);
+  });
+
+  for (const row of ROWS) {
+    const expected: Record<CallerName, number> = { none: 401, unknown: 401, ...row.expect };
+    const cells = CALLERS.map((c) => `${c} ${expected[c]}`).join(', ');
+    it(`${row.operationId}${row.on ? ` (${row.on})` : ''}: ${cells}`, async () => {
+      const seen = Object.fromEntries(await Promise.all(CALLERS.map(async (c) => [c, await call(row, c)] as const)));
+      expect(seen).toEqual(expected);
+    });
+  }
+});
