@@ -8,6 +8,7 @@ STEP=test-server
 die() { echo "provision failed at step $STEP: $*" >&2; exit 1; }
 trap 'rc=$?; die "command failed (exit $rc): $BASH_COMMAND"' ERR
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/heartbeat.sh"
 pom="$root/scripts/test-server-pom.xml"
 dir="$root/.tools/test-server"
 wrapper="$root/.tools/bin/temporal-test-server"
@@ -35,7 +36,7 @@ log="$dir/provision.log"
 : >"$log"
 # Fresh lib dir so jars of an older POM never linger on the classpath.
 rm -rf "$dir/lib.new"
-if ! mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dir/lib.new" -DincludeScope=runtime >>"$log" 2>&1; then
+if ! with_heartbeat "$log" mvn -B -ntp -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dir/lib.new" -DincludeScope=runtime; then
   tail -20 "$log" >&2
   die "mvn dependency:copy-dependencies failed (log: $log); check Maven can reach its repository"
 fi

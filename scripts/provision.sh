@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Provisions everything the tests and `npm start` need locally, idempotently:
-# system packages (PostgreSQL, docker-compose), the Temporal CLI (dev server) and
-# Temporal's Java time-skipping test server. Fast and quiet when already provisioned.
+# Provisions what a command needs, idempotently, one step at a time, printing each step with
+# how long it took. A step that is already done costs a fraction of a second.
+#
+#   bash scripts/provision.sh start   # npm start: node modules, the Temporal CLI
+#   bash scripts/provision.sh test    # npm test:  + PostgreSQL and docker-compose, the test server
+#   bash scripts/provision.sh fuzz    # npm run test:fuzz: + the API fuzzer (schemathesis)
+#   bash scripts/provision.sh all     # every step (the default)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+profile="${1:-all}"
 
-bash "$here/provision-system-packages.sh"
-bash "$here/provision-temporal-cli.sh"
-bash "$here/provision-test-server.sh"
+case "$profile" in
+  start) steps=(node-modules temporal-cli) ;;
+  test) steps=(node-modules system-packages temporal-cli test-server) ;;
+  fuzz) steps=(node-modules temporal-cli fuzzer) ;;
+  all) steps=(node-modules system-packages temporal-cli test-server fuzzer) ;;
+  *) echo "usage: $0 [start|test|fuzz|all]" >&2; exit 2 ;;
+esac
+
+total_start=$SECONDS
+n=0
+for step in "${steps[@]}"; do
+  n=$((n + 1))
+  t0=$SECONDS
+  # Each step prints "==> <step>: ..." itself; the counter and its time frame it.
+  printf '[provision %d/%d] %s\n' "$n" "${#steps[@]}" "$step"
+  PROVISION_PROFILE="$profile" bash "$here/provision-$step.sh"
+  printf '[provision %d/%d] %s done in %d s\n' "$n" "${#steps[@]}" "$step" $((SECONDS - t0))
+done
+printf '[provision] %s: ready in %d s\n' "$profile" $((SECONDS - total_start))

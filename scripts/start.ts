@@ -3,11 +3,12 @@
 // UI on 127.0.0.1:8233) and an embedded PostgreSQL (PGlite in .data/pglite, served on
 // 127.0.0.1:5433). Both keep their data across restarts; delete .data/ to start afresh.
 // Environment: PORT (3000), HOST (127.0.0.1), ADMIN_TOKEN (else a dev token kept in
-// .data/admin-token), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_UI_URL, PGLITE_PORT (5433).
+// .data/admin-token), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_UI_URL, PGLITE_PORT (5433),
+// DATA_DIR (.data: where the dev server, PGlite and the dev token keep their files).
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -17,7 +18,8 @@ import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, 
 import { repoRoot, temporalCliPath } from './tool-paths.js';
 
 const started = Date.now();
-const dataDir = join(repoRoot, '.data');
+const dataDir = resolve(repoRoot, env('DATA_DIR') ?? '.data');
+const shownDataDir = relative(repoRoot, dataDir) || '.';
 const cleanup = new Cleanup();
 stopOnSignals(cleanup);
 
@@ -62,9 +64,9 @@ try {
       `  API           ${url}`,
       `  OpenAPI       ${url}/v1/openapi.json`,
       `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
-      `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ' (dev server, .data/temporal.sqlite)'}`,
+      `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ` (dev server, ${shownDataDir}/temporal.sqlite)`}`,
       `  PostgreSQL    ${database.value.label}`,
-      `  Admin token   ${admin.generated ? `${admin.token}  (dev token, kept in .data/admin-token)` : '(from ADMIN_TOKEN)'}`,
+      `  Admin token   ${admin.generated ? `${admin.token}  (dev token, kept in ${shownDataDir}/admin-token)` : '(from ADMIN_TOKEN)'}`,
       `  Try           curl -s -X POST ${url}/v1/resources ${auth} -H 'content-type: application/json' -d '{"id":"alice","name":"Alice","kind":"human"}'`,
       'Press Ctrl-C to stop.',
       '',
@@ -147,7 +149,7 @@ async function startDatabase(stops: Cleanup): Promise<{ url: string; poolMax: nu
   }
   stops.add('PGlite socket server', () => server.stop());
   const dbUrl = `postgres://postgres@${server.getServerConn()}/postgres`;
-  return { url: dbUrl, poolMax: 1, label: `PGlite in .data/pglite, served at ${dbUrl}` };
+  return { url: dbUrl, poolMax: 1, label: `PGlite in ${shownDataDir}/pglite, served at ${dbUrl}` };
 }
 
 /** PGlite's data directory must not be opened by two processes at once. */
