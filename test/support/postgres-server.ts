@@ -3,11 +3,11 @@
 // binaries run as the `postgres` user, because initdb and postgres refuse to run as root.
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 const FIX = 'run `npm run provision` (installs the postgresql package) or set DATABASE_URL to an existing server';
@@ -29,17 +29,6 @@ function findBinDir(): string {
     : [];
   if (!versions.length) throw new Error(`PostgreSQL server binaries (initdb, pg_ctl) not found: ${FIX}`);
   return join(base, versions[0]!, 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function reason(err: unknown): string {
