@@ -20,4 +20,4 @@ if ! (cd "$root" && with_heartbeat "$log" npm ci --no-audit --no-fund --loglevel
   die "npm ci failed (log: $log)"
 fi
 rm -f "$log"
-echo "    installed $(find "$root/node_modules" -maxdepth 2 -name package.json | wc -l) packages"
+echo "    installed $(node -e "console.log(Object.keys(require(process.argv[1]).packages).length)" "$stamp") packages"
