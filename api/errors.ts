@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'idempotency_in_progress'
   | 'payload_too_large'
+  | 'needs_operator'
+  | 'item_busy'
   | 'not_implemented'
   | 'unavailable'
   | 'internal';
@@ -25,6 +27,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   idempotency_in_progress: 409,
   idempotency_key_reused: 422,
   payload_too_large: 413,
+  needs_operator: 409,
+  item_busy: 503,
   not_implemented: 501,
   unavailable: 503,
   internal: 500,
@@ -81,6 +85,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       error = new ApiError('internal', 'Something went wrong on our side; the request may be retried.');
     }
     if (error.code === 'unavailable') res.setHeader('Retry-After', '5');
+    if (error.code === 'item_busy') res.setHeader('Retry-After', '1');
     res.status(error.status).json(errorBody(error));
   };
 }

@@ -51,11 +51,11 @@ const STATUS_MEANING: Record<number, string> = {
   401: 'No token, or an unknown one.',
   403: 'The caller may not do this.',
   404: 'No such work item.',
-  409: 'Refused in the current state, or the Idempotency-Key is still in use.',
+  409: 'Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use.',
   413: 'The body is too large.',
   422: 'Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request.',
   501: 'Not available in this release yet.',
-  503: 'Temporal or PostgreSQL is not answering; retry after `Retry-After` seconds.',
+  503: 'Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds.',
 };
 
 interface Declared {

@@ -2,14 +2,15 @@
 // inbound email (a Signal), read its view (a Query) and its history summary. Temporal's errors
 // come back as the contract's errors.
 
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Command, CommandRequest } from '../workflows/domain/commands.js';
 import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/types.js';
 import type { WorkItemView } from '../workflows/domain/view.js';
 import { commandUpdates, inboundEmailSignal, TASK_QUEUE, viewQuery } from '../workflows/definitions.js';
 import type { workItem } from '../workflows/work-item.js';
-import { ApiError, type ErrorCode } from './errors.js';
+import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 export interface GatewayOptions {
   taskQueue?: string;
@@ -39,13 +40,24 @@ export class WorkItemGateway {
     return this.view(input.ref);
   }
 
+  /**
+   * Sends one command as an Update. Temporal admits at most 10 Updates in flight per item, and
+   * refuses an Update that arrives while the item's worker is finishing a run: neither took
+   * effect, so the command is sent again, for up to about 5 s, before the caller is told to retry.
+   */
   async command(ref: string, actor: Actor, command: Command, updateId?: string): Promise<WorkItemView> {
     const handle = this.client.workflow.getHandle(ref);
     const request: CommandRequest = { actor, command };
-    try {
-      return await handle.executeUpdate(commandUpdates[command.type], { args: [request], updateId });
-    } catch (error) {
-      throw await this.translate(ref, error, command.type);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await handle.executeUpdate(commandUpdates[command.type], { args: [request], updateId });
+      } catch (error) {
+        if (notAdmitted(error) && attempt < ADMISSION_RETRIES) {
+          await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
+          continue;
+        }
+        throw await this.translate(ref, error, command.type);
+      }
     }
   }
 
@@ -70,9 +82,7 @@ export class WorkItemGateway {
     const handle = this.client.workflow.getHandle(ref);
     try {
       const description = await handle.describe();
-      const uiUrl = this.options.uiUrl
-        ? `${this.options.uiUrl.replace(/\/$/, '')}/namespaces/${this.options.namespace ?? 'default'}/workflows/${encodeURIComponent(ref)}`
-        : undefined;
+      const uiUrl = this.uiUrlOf(ref);
       return {
         ref,
         runId: description.runId,
@@ -87,29 +97,59 @@ export class WorkItemGateway {
   }
 
   private async translate(ref: string, error: unknown, command: string): Promise<Error> {
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && (error.cause.type ?? 'invalid_request') in ERROR_STATUS) {
       const failure = error.cause;
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
       const code = (failure.type ?? 'invalid_request') as ErrorCode;
       return new ApiError(code, failure.message, code === 'invalid_request' ? { issues: [], ...details } : details);
     }
+    if (notAdmitted(error)) {
+      return new ApiError('item_busy', `${ref} is taking many commands at once; send this one again in a moment (with the same Idempotency-Key).`);
+    }
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      return new ApiError('unavailable', `${ref} did not answer in time; send the command again with the same Idempotency-Key.`);
+    }
     if (error instanceof WorkflowNotFoundError || isNotFound(error)) {
-      // A finished workflow is a closed item: it takes no more commands.
-      const closed = await this.isFinished(ref);
-      if (closed) return new ApiError('invalid_transition', `Cannot ${command} an item that is closed: a closed item is final.`, { from: 'closed', command });
-      return new ApiError('not_found', `No work item ${ref}.`);
+      const status = await this.statusOf(ref);
+      if (status === undefined) return new ApiError('not_found', `No work item ${ref}.`);
+      // A workflow that completed is a closed item: it takes no more commands.
+      if (status === 'COMPLETED') return new ApiError('invalid_transition', `Cannot ${command} an item that is closed: a closed item is final.`, { from: 'closed', command });
+      // Terminated, failed, timed out or cancelled in Temporal: stopped outside the item's rules.
+      const historyUrl = this.uiUrlOf(ref);
+      return new ApiError(
+        'needs_operator',
+        `${ref} was stopped in Temporal (${status}), outside the rules of a work item, so it takes no commands until an operator restores it; ${historyUrl ? `its history: ${historyUrl}` : 'GET /v1/work-items/' + ref + '/history shows its history'}.`,
+        { temporalStatus: status, command, ...(historyUrl ? { historyUrl } : {}) },
+      );
     }
     return error as Error;
   }
 
-  private async isFinished(ref: string): Promise<boolean> {
+  /** The Temporal status of the item's latest run, or undefined when there is none. */
+  private async statusOf(ref: string): Promise<string | undefined> {
     try {
-      const description = await this.client.workflow.getHandle(ref).describe();
-      return description.status.name !== 'RUNNING';
+      return (await this.client.workflow.getHandle(ref).describe()).status.name;
     } catch {
-      return false;
+      return undefined;
     }
   }
+
+  private uiUrlOf(ref: string): string | undefined {
+    if (!this.options.uiUrl) return undefined;
+    return `${this.options.uiUrl.replace(/\/$/, '')}/namespaces/${this.options.namespace ?? 'default'}/workflows/${encodeURIComponent(ref)}`;
+  }
+}
+
+const ADMISSION_RETRIES = 10;
+
+/** An Update that Temporal refused before it reached the item's code: sending it again is safe. */
+function notAdmitted(error: unknown): boolean {
+  const grpcCode = (error instanceof ServiceError ? (error.cause as { code?: number } | undefined)?.code : undefined) ?? undefined;
+  if (grpcCode === 8) return true; // RESOURCE_EXHAUSTED: too many Updates in flight on this item
+  // "Workflow Update is rejected because it wasn't processed by worker": the server handed it to
+  // a workflow task that the worker completed without it (the run was busy ending or waiting).
+  if (!(error instanceof WorkflowUpdateFailedError)) return false;
+  return error.cause instanceof ServerFailure || (error.cause instanceof ApplicationFailure && error.cause.type === 'UnprocessedUpdate');
 }
 
 function isNotFound(error: unknown): boolean {

@@ -116,7 +116,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       allow: RESOURCES,
       body,
       response: ViewSchema,
-      refusals: ['invalid_transition', 'assigned_to_other', 'validation_failed', 'resolution_communication_required'],
+      refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
         const cmd = await toCommand(parsed, caller);
         return withLinks(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
