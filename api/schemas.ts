@@ -178,7 +178,19 @@ export const EmailBody = z
 export const ResolveBody = z.object({ method: z.enum(RESOLUTION_METHODS), reason: optionalText }).strict().openapi('Resolve');
 export const EmptyBody = z.object({}).strict();
 
-export const TimelineEntry = z.object({ at: z.string(), by: z.string(), type: z.string() }).catchall(z.unknown());
+export const TimelineEntry = z
+  .object({ seq: z.number().int().min(1), at: z.string(), by: z.string(), type: z.string() })
+  .catchall(z.unknown())
+  .openapi('TimelineEntry');
+export const TimelineQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).max(1e9).optional().openapi({ description: 'the seq of the last entry already read (0: from the start)' }),
+    limit: z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'entries per page (default 100)' }),
+  })
+  .strict();
+export const TimelinePage = z
+  .object({ entries: z.array(TimelineEntry), nextAfter: z.number().int().optional().openapi({ description: 'pass as `after` for the next page; absent on the last page' }) })
+  .openapi('TimelinePage');
 export const WorkItemView = z
   .object({
     ref: z.string(),

@@ -20,6 +20,8 @@ import {
   RejectBody,
   ResolveBody,
   StateBody,
+  TimelinePage,
+  TimelineQuery,
   UnassignBody,
   WaitBody,
   WorkItemCreate,
@@ -37,10 +39,25 @@ export interface WorkItemRouteDeps {
 export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps): void {
   const { gateway, config, readModel } = deps;
 
-  /** The view with links recorded outside the workflow (follow-ups of a closed item, R32). */
-  const withLinks = async (view: WorkItemView): Promise<WorkItemView> => {
+  /**
+   * The view as callers see it: with links recorded outside the workflow (follow-ups of a closed
+   * item, R32), and each timeline entry numbered with its `seq` (1, 2, ...).
+   */
+  const present = async (view: WorkItemView): Promise<WorkItemView> => {
     const extra = await readModel.linksFrom(view.ref);
-    return extra.length ? { ...view, linkedRefs: [...new Set([...view.linkedRefs, ...extra])] } : view;
+    const linkedRefs = extra.length ? [...new Set([...view.linkedRefs, ...extra])] : view.linkedRefs;
+    return { ...view, linkedRefs, timeline: view.timeline.map((entry, i) => ({ ...entry, seq: i + 1 })) };
+  };
+
+  /** The item's current view; an item past Temporal's retention says so. */
+  const readView = async (ref: string): Promise<WorkItemView> => {
+    try {
+      return await present(await gateway.view(ref));
+    } catch (error) {
+      const row = error instanceof ApiError && error.code === 'not_found' ? await readModel.summary(ref) : undefined;
+      if (!row) throw error;
+      throw new ApiError('not_found', `${ref} is ${row.state}, and Temporal no longer keeps its history (past the namespace's retention); GET /v1/work-items still lists its summary.`);
+    }
   };
 
   routes.add({
@@ -69,7 +86,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
         if (missing.length) throw new ApiError('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
       }
       const ref = await readModel.nextRef(body.kind);
-      return gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true });
+      return present(await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true }));
     },
   });
 
@@ -80,14 +97,24 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     tag: 'work items',
     allow: EVERYONE,
     response: ViewSchema,
-    handler: async ({ params }) => {
-      try {
-        return await withLinks(await gateway.view(params.ref));
-      } catch (error) {
-        const row = error instanceof ApiError && error.code === 'not_found' ? await readModel.summary(params.ref) : undefined;
-        if (!row) throw error;
-        throw new ApiError('not_found', `${params.ref} is ${row.state}, and Temporal no longer keeps its history (past the namespace's retention); GET /v1/work-items still lists its summary.`);
-      }
+    handler: ({ params }) => readView(params.ref),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/work-items/:ref/timeline',
+    summary: 'Page through the timeline of a work item',
+    tag: 'work items',
+    allow: EVERYONE,
+    query: TimelineQuery,
+    response: TimelinePage,
+    handler: async ({ params, query }) => {
+      const { timeline } = await readView(params.ref);
+      const after = query.after ?? 0;
+      const limit = query.limit ?? 100;
+      const entries = timeline.filter((entry) => (entry.seq as number) > after).slice(0, limit);
+      const last = entries.at(-1)?.seq as number | undefined;
+      return { entries, ...(last !== undefined && last < timeline.length ? { nextAfter: last } : {}) };
     },
   });
 
@@ -119,7 +146,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
         const cmd = await toCommand(parsed, caller);
-        return withLinks(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
+        return present(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
       },
     });
   };

@@ -49,6 +49,7 @@ const ROWS: Row[] = [
   { operationId: 'getWorkItemsByRef', fixture: 'alices', expect: ALL(200) },
   { operationId: 'getWorkItemsByRef', on: 'no such item', fixture: 'missing', expect: ALL(404) },
   { operationId: 'getWorkItemsByRefHistory', fixture: 'alices', expect: ALL(200) },
+  { operationId: 'getWorkItemsByRefTimeline', fixture: 'alices', query: '?after=1&limit=2', expect: ALL(200) },
   // commands
   { operationId: 'patchWorkItemsByRef', fixture: 'alices', body: () => ({ title: 'Edited' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefSubmit', fixture: 'alices', expect: REFUSED_BY_STATE },
