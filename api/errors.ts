@@ -50,6 +50,17 @@ export type RequestPart = 'body' | 'query' | 'params' | 'headers';
 
 export function fromZod(error: z.ZodError, where: RequestPart): ApiError {
   const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)], message: i.message }));
+  // Text longer than its field may hold is too large, not malformed: 413 naming the field and limit.
+  const tooLong = error.issues.every((i) => i.code === 'too_big' && i.origin === 'string');
+  if (tooLong) {
+    const first = error.issues[0] as z.core.$ZodIssueTooBig;
+    const field = issues[0].path.join('.');
+    return new ApiError('payload_too_large', `${field} is longer than the ${Number(first.maximum).toLocaleString('en')} characters it may hold.`, {
+      issues,
+      field,
+      limitChars: Number(first.maximum),
+    });
+  }
   return invalid(issues);
 }
 

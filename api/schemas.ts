@@ -11,6 +11,12 @@ extendZodWithOpenApi(z);
 /** Text with something in it besides whitespace (stored trimmed). */
 const text = z.string().regex(/\S/, 'must not be blank').trim();
 const optionalText = text.max(100_000).optional();
+/**
+ * The longest note (or reason) and outbound email body an item takes, in characters. Each stays
+ * in the item's Temporal state and history, so they are bounded (docs/api.md, "Limits").
+ */
+export const NOTE_MAX_CHARS = 20_000;
+export const EMAIL_BODY_MAX_CHARS = 100_000;
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'use letters, digits, . _ @ - (at most 128)');
 /** The longest duration anything takes (a wait, a feedback window, an SLA target): ten years. */
 const MAX_DURATION_MS = 3650 * 86_400_000;
@@ -156,7 +162,7 @@ export const WorkItemPatch = z.object(editable).strict().openapi('WorkItemPatch'
 export const AssignBody = z.object({ resourceId: id }).strict();
 export const UnassignBody = z.object({ toResourceId: id.optional() }).strict();
 export const StateBody = z.object({ state: z.enum(['todo', 'in_progress']) }).strict();
-export const RejectBody = z.object({ reason: text }).strict();
+export const RejectBody = z.object({ reason: text.max(NOTE_MAX_CHARS) }).strict();
 export const WaitBody = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('more_info'), days: z.number().positive().max(3650).optional(), closeIfNoResponse: z.boolean().optional() }).strict(),
@@ -164,12 +170,12 @@ export const WaitBody = z
     z.object({ type: z.literal('pause'), reason: optionalText }).strict(),
   ])
   .openapi('Wait');
-export const NoteBody = z.object({ text, isResolution: z.boolean().optional() }).strict().openapi('Note');
+export const NoteBody = z.object({ text: text.max(NOTE_MAX_CHARS), isResolution: z.boolean().optional() }).strict().openapi('Note');
 export const EmailBody = z
   .object({
     to: z.array(email).min(1),
-    subject: text,
-    body: z.string(),
+    subject: text.max(998),
+    body: z.string().max(EMAIL_BODY_MAX_CHARS),
     resolve: z.boolean().optional(),
     resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
   })

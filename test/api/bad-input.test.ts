@@ -62,9 +62,26 @@ describe('malformed input is a 400 naming the field, and changes nothing', () =>
     expect(res.body).toMatchObject({ error: 'payload_too_large', limitBytes: 1_048_576 });
   });
 
+  it('notes of 100, 300, 600 and 900 KB, and a 300 KB email body, are refused with 413 naming the limit', async () => {
+    for (const kb of [100, 300, 600, 900]) {
+      const res = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'bea', body: { text: 'x'.repeat(kb * 1024) } });
+      expect(res.status, `${kb} KB`).toBe(413);
+      expect(res.body).toMatchObject({ error: 'payload_too_large', field: 'body.text', limitChars: 20_000 });
+    }
+    const email = await api.request('POST', `/v1/work-items/${ref}/emails`, { as: 'bea', body: { to: ['ann@acme.example'], subject: 'Long', body: 'y'.repeat(300 * 1024) } });
+    expect(email.status).toBe(413);
+    expect(email.body).toMatchObject({ error: 'payload_too_large', field: 'body.body', limitChars: 100_000 });
+  });
+
   it('after all of it the item is as it was created', async () => {
     const view = await api.request('GET', `/v1/work-items/${ref}`, { as: 'bea' });
     expect(view.body).toMatchObject({ state: 'draft', title: 'Untouched', version: 1 });
     expect(view.body.timeline.filter((e: { type: string }) => e.type === 'note')).toEqual([]);
+  });
+
+  it('and it keeps working: a small note afterwards is taken', async () => {
+    const res = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'bea', body: { text: 'Still here' } });
+    expect(res.status).toBe(200);
+    expect(res.body.version).toBe(2);
   });
 });
