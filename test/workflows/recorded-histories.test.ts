@@ -1,0 +1,127 @@
+// Histories recorded from earlier versions of the work-item workflow (test/workflows/histories/)
+// replay on today's code without nondeterminism: items already running when a new version is
+// deployed keep working. A change that cannot replay them must branch with `patched()`.
+//
+// To record the current code's stories as new fixtures (then commit them):
+//   RECORD_HISTORIES=1 npx vitest run test/workflows/recorded-histories.test.ts
+
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { alice, bob, WorkflowHarness, type ItemHandle } from '../support/workflow-harness.js';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), 'histories');
+const { History } = proto.temporal.api.history.v1;
+type History = proto.temporal.api.history.v1.IHistory;
+
+/** protobufjs's own JSON form: enums by name, 64-bit numbers and bytes as strings. */
+const historyToJSON = (history: History): string =>
+  JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }));
+const historyFromJSON = (json: unknown): History => History.fromObject(json as Record<string, unknown>);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let h: WorkflowHarness;
+beforeAll(async () => {
+  h = await WorkflowHarness.start();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** The stories recorded: between them they use every kind of event the workflow writes. */
+const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
+  // Draft, edit, submit, pick-up by a note, more_info wait ended by an email, resolution with a
+  // feedback window that closes on its timer.
+  'ticket-whole-story': async () => {
+    const t = await h.ticket({ category: { id: 'invoices', requireResolutionCommunication: true, feedbackWindowMs: 5 * DAY } });
+    await h.command(t, alice, { type: 'edit', fields: { title: 'Invoice 42 unpaid' } });
+    await h.command(t, alice, { type: 'submit' });
+    await h.command(t, bob, { type: 'addNote', text: 'Checking the ledger' });
+    await h.command(t, bob, { type: 'wait', wait: { type: 'more_info', days: 3 } });
+    await h.email(t, { body: 'Here is the remittance advice.' });
+    await h.until(t, (v) => v.state === 'in_progress', 'the email to end the wait');
+    await h.command(t, bob, { type: 'sendEmail', to: ['ann@example.com'], subject: 'Paid', body: 'Invoice 42 is paid.', resolve: true });
+    await h.skip(6 * DAY);
+    await t.result();
+    return [t];
+  },
+  // A working SLA clock that stops while waiting until a date, a wait that ends on its timer, the
+  // breach, and a reassignment.
+  'ticket-sla-until-breach': async () => {
+    const t = await h.ticket({
+      submit: true,
+      category: { id: 'it', requireResolutionCommunication: false, feedbackWindowMs: 0, sla: { targetMs: 8 * HOUR, addWaitingTime: true, stopOn: ['until'], atRiskShare: 0.75 } },
+    });
+    await h.command(t, alice, { type: 'pickUp' });
+    await h.command(t, alice, { type: 'wait', wait: { type: 'until', until: new Date((await h.env.currentTimeMs()) + 2 * HOUR).toISOString() } });
+    await h.skip(3 * HOUR);
+    await h.until(t, (v) => v.state === 'in_progress', 'the until wait to end');
+    await h.skip(9 * HOUR);
+    await h.until(t, (v) => v.sla?.breached === true, 'the breach');
+    await h.command(t, alice, { type: 'assign', resourceId: 'bob', resourceKind: 'human' });
+    await h.command(t, bob, { type: 'resolve', method: 'customer_communication' });
+    await t.result();
+    return [t];
+  },
+  // A long-lived item that continues as new twice before it is resolved.
+  'ticket-continued-as-new': async () => {
+    const t = await h.ticket({ submit: true, continueAsNewAfterEvents: 30 });
+    await h.command(t, alice, { type: 'pickUp' });
+    for (let i = 0; i < 14; i++) await h.command(t, alice, { type: 'addNote', text: `note ${i}` });
+    await h.command(t, alice, { type: 'resolve', method: 'customer_communication' });
+    await t.result();
+    return [t];
+  },
+};
+
+function fixtures(): string[] {
+  try {
+    return readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+}
+
+if (process.env.RECORD_HISTORIES) {
+  it('records the current code\'s stories as fixtures', async () => {
+    mkdirSync(DIR, { recursive: true });
+    const day = new Date().toISOString().slice(0, 10);
+    for (const [name, story] of Object.entries(STORIES)) {
+      for (const handle of await story()) {
+        // Every run of the item: a continued run starts from the carried state.
+        const runs = await runsOf(handle);
+        runs.forEach((history, i) => writeFileSync(join(DIR, `${day}-${name}-run${i + 1}.json`), historyToJSON(history)));
+      }
+    }
+  }, 120_000);
+}
+
+it('R42: every recorded history of an earlier version replays on today\'s workflow code', async () => {
+  const files = fixtures();
+  expect(files.length, 'no fixtures: record them (see the top of this file)').toBeGreaterThanOrEqual(3);
+  const histories = files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))) }));
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
+    expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
+    replayed++;
+  }
+  expect(replayed).toBe(files.length);
+});
+
+/** The histories of every run of an item, first to last. */
+async function runsOf(handle: ItemHandle): Promise<History[]> {
+  const client = h.env.client;
+  const histories: History[] = [];
+  let runId: string | undefined = handle.firstExecutionRunId;
+  while (runId) {
+    const history: History = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    histories.push(history);
+    const last = history.events?.at(-1);
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return histories;
+}
