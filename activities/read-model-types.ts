@@ -1,10 +1,23 @@
 // The activities a work-item workflow calls, as types the workflow can import without I/O code.
 
-import type { OutboundEmail, WorkItemSummary } from '../workflows/domain/types.js';
+import type { OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/types.js';
+
+/** Everything about an item not yet stored outside its workflow, all of it already in history. */
+export interface ItemChanges {
+  summary: WorkItemSummary;
+  /** Timeline entries to store, by (ref, seq); a repeat is a no-op. */
+  entries: TimelineEntry[];
+  /** Seqs of stored entries now tagged as the resolution communication (R22). */
+  resolutionTags: number[];
+  /** Outbound emails to queue; a repeat is a no-op. */
+  emails: OutboundEmail[];
+}
 
 export interface WorkItemActivities {
-  /** Upserts the item's summary row; an older version never overwrites a newer one. */
+  /** Stores an item's changes in one transaction: timeline entries, outbox, summary row. */
+  recordChanges(changes: ItemChanges): Promise<void>;
+  /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */
   syncSummary(summary: WorkItemSummary): Promise<void>;
-  /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. */
+  /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. (Runs started before layout 2.) */
   deliverEmails(emails: OutboundEmail[]): Promise<void>;
 }

@@ -1,25 +1,58 @@
-// Activities: mirror a work item to the PostgreSQL read model and queue its outbound email.
+// Activities: store what a work item's history says outside it, in PostgreSQL: its timeline
+// entries, its summary row for the lists, and its outbound email. Every write is idempotent
+// (entries by (ref, seq), emails by Message-ID, the summary by version), so an activity retried
+// after a crash writes the same thing again and changes nothing.
 
 import type pg from 'pg';
+import type { WorkItemSummary } from '../workflows/domain/types.js';
 import type { WorkItemActivities } from './read-model-types.js';
+
+/** The summary upsert; an older version never overwrites a newer one. */
+export const UPSERT_SUMMARY = `
+  INSERT INTO work_items (ref, kind, state, wait_type, highlighted, assignee, queue, needs_human, title,
+    category_id, parent_ref, due_at, breached, created_at, updated_at, version)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+  ON CONFLICT (ref) DO UPDATE SET
+    kind = EXCLUDED.kind, state = EXCLUDED.state, wait_type = EXCLUDED.wait_type,
+    highlighted = EXCLUDED.highlighted, assignee = EXCLUDED.assignee, queue = EXCLUDED.queue,
+    needs_human = EXCLUDED.needs_human, title = EXCLUDED.title, category_id = EXCLUDED.category_id,
+    parent_ref = EXCLUDED.parent_ref, due_at = EXCLUDED.due_at, breached = EXCLUDED.breached,
+    updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+  WHERE work_items.version < EXCLUDED.version`;
+
+export function summaryParams(s: WorkItemSummary): unknown[] {
+  return [s.ref, s.kind, s.state, s.waitType, s.highlighted, s.assignee, s.queue, s.needsHuman, s.title,
+    s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version];
+}
 
 export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
   return {
-    async syncSummary(s) {
+    async recordChanges({ summary, entries, resolutionTags, emails }) {
+      // One statement, so one round trip and one transaction. Data-modifying CTEs share one
+      // snapshot: a tag applies to entries stored by an earlier call (entries in this batch carry
+      // their tag already).
       await pool.query(
-        `INSERT INTO work_items (ref, kind, state, wait_type, highlighted, assignee, queue, needs_human, title,
-           category_id, parent_ref, due_at, breached, created_at, updated_at, version)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
-         ON CONFLICT (ref) DO UPDATE SET
-           kind = EXCLUDED.kind, state = EXCLUDED.state, wait_type = EXCLUDED.wait_type,
-           highlighted = EXCLUDED.highlighted, assignee = EXCLUDED.assignee, queue = EXCLUDED.queue,
-           needs_human = EXCLUDED.needs_human, title = EXCLUDED.title, category_id = EXCLUDED.category_id,
-           parent_ref = EXCLUDED.parent_ref, due_at = EXCLUDED.due_at, breached = EXCLUDED.breached,
-           updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
-         WHERE work_items.version < EXCLUDED.version`,
-        [s.ref, s.kind, s.state, s.waitType, s.highlighted, s.assignee, s.queue, s.needsHuman, s.title,
-          s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version],
+        `WITH entries AS (
+           INSERT INTO timeline_entries (ref, seq, entry)
+           SELECT $1, (e->>'seq')::int, e FROM jsonb_array_elements($17::jsonb) AS e
+           ON CONFLICT (ref, seq) DO NOTHING
+         ), tags AS (
+           UPDATE timeline_entries SET entry = entry || '{"isResolution": true}'::jsonb
+           WHERE ref = $1 AND seq = ANY($18::int[])
+         ), emails AS (
+           INSERT INTO outbound_emails (message_id, ref, recipients, subject, body, is_resolution)
+           SELECT m."messageId", m.ref, m."to", m.subject, m.body, m."isResolution"
+           FROM jsonb_to_recordset($19::jsonb) AS m("messageId" text, ref text, "to" text[], subject text, body text, "isResolution" boolean)
+           ON CONFLICT (message_id) DO NOTHING
+         )
+         ${UPSERT_SUMMARY}`,
+        [...summaryParams(summary), JSON.stringify(entries), resolutionTags, JSON.stringify(emails)],
       );
+      if (process.env.WORK_ITEMS_FAULT === 'kill-after-store') process.kill(process.pid, 'SIGKILL'); // fault tests only
+    },
+
+    async syncSummary(s) {
+      await pool.query(UPSERT_SUMMARY, summaryParams(s));
     },
 
     async deliverEmails(emails) {

@@ -17,6 +17,7 @@ import { parseRawEmail, registerInboundEmailRoutes } from './routes/inbound-emai
 import { registerListRoutes } from './routes/list-routes.js';
 import { registerNotBuiltRoutes } from './routes/not-built-routes.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
+import { ItemStore } from './item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
 export interface AppDeps {
@@ -49,8 +50,9 @@ export function createApp(deps: AppDeps): Express {
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
   registerConfigRoutes(routes, config);
-  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel });
-  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel });
+  const items = new ItemStore(deps.pool);
+  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items });
+  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items });
   registerListRoutes(routes, readModel);
   registerNotBuiltRoutes(routes);
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });

@@ -2,6 +2,7 @@
 // path, query, body and Idempotency-Key, the idempotent replay) and describes the same path,
 // schemas and every status it can answer in the OpenAPI document, so the two cannot drift.
 
+import { TEXT_REF_PREFIX } from './item-store.js';
 import { OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Router } from 'express';
 import { z } from 'zod';
@@ -156,6 +157,8 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
   if (!schema) return undefined as z.output<S>;
   const nul = findNul(value, [where]);
   if (nul) throw invalid([{ path: nul, message: 'contains a NUL character (\\u0000), which cannot be stored' }]);
+  const reserved = findString(value, [where], (s) => s.startsWith(TEXT_REF_PREFIX));
+  if (reserved) throw invalid([{ path: reserved, message: 'begins with U+E000 "text:", which the service reserves for references to stored texts' }]);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw fromZod(parsed.error, where);
   return parsed.data;
@@ -163,11 +166,16 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
 
 /** The path of the first string (or key) holding U+0000, which PostgreSQL text cannot hold. */
 function findNul(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  return findString(value, path, (s) => s.includes('\u0000'));
+}
+
+/** The path of the first string (or key) for which `test` holds. */
+function findString(value: unknown, path: string[], test: (s: string) => boolean): string[] | undefined {
+  if (typeof value === 'string') return test(value) ? path : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   for (const [key, inner] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key];
-    const found = findNul(inner, [...path, key]);
+    if (test(key)) return [...path, key];
+    const found = findString(inner, [...path, key], test);
     if (found) return found;
   }
   return undefined;

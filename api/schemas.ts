@@ -137,13 +137,17 @@ export const MailboxView = z
 
 // --- work items ---------------------------------------------------------------------------------
 
+/** One line: a title, a short description, a contact (the limit of an email's subject line). */
+export const LINE_MAX_CHARS = 998;
+const optionalLine = text.max(LINE_MAX_CHARS).optional();
+
 const editable = {
-  title: optionalText,
+  title: optionalLine,
   description: optionalText,
-  shortDescription: optionalText,
+  shortDescription: optionalLine,
   categoryId: id.optional(),
-  primaryContact: optionalText,
-  requester: optionalText,
+  primaryContact: optionalLine,
+  requester: optionalLine,
 };
 
 export const WorkItemCreate = z
@@ -239,6 +243,7 @@ export const WorkItemView = z
     childRefs: z.array(z.string()),
     linkedRefs: z.array(z.string()),
     timeline: z.array(TimelineEntry),
+    timelineLength: z.number().int().openapi({ description: 'how many entries the timeline has: the seq of its last entry' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),

@@ -17,6 +17,8 @@ export interface GatewayOptions {
   /** Base URL of the Temporal Web UI, for links to an item's history. */
   uiUrl?: string;
   namespace?: string;
+  /** How long an item may hold a change before storing it itself (the workflow's default: 30 s). */
+  storeAfterMs?: number;
 }
 
 export class WorkItemGateway {
@@ -33,7 +35,7 @@ export class WorkItemGateway {
     await this.client.workflow.start<typeof workItem>('workItem', {
       workflowId: input.ref,
       taskQueue: this.taskQueue,
-      args: [input],
+      args: [{ ...input, layout: 2, ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) }],
       memo: { kind: input.kind, ref: input.ref },
       workflowIdConflictPolicy: 'FAIL',
     });
@@ -52,7 +54,7 @@ export class WorkItemGateway {
       try {
         return await handle.executeUpdate(commandUpdates[command.type], { args: [request], updateId });
       } catch (error) {
-        if (notAdmitted(error) && attempt < ADMISSION_RETRIES) {
+        if ((notAdmitted(error) || isBusy(error)) && attempt < ADMISSION_RETRIES) {
           await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
           continue;
         }
@@ -150,6 +152,11 @@ function notAdmitted(error: unknown): boolean {
   // a workflow task that the worker completed without it (the run was busy ending or waiting).
   if (!(error instanceof WorkflowUpdateFailedError)) return false;
   return error.cause instanceof ServerFailure || (error.cause instanceof ApplicationFailure && error.cause.type === 'UnprocessedUpdate');
+}
+
+/** The item refused the command for now: its tail of unstored changes is full. */
+function isBusy(error: unknown): boolean {
+  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'item_busy';
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,6 +1,6 @@
 // `npm run serve`: the service against an existing Temporal and PostgreSQL (the Docker image's
 // command). Requires TEMPORAL_ADDRESS, DATABASE_URL and ADMIN_TOKEN; optional PORT (3000),
-// HOST (0.0.0.0), TEMPORAL_NAMESPACE (default) and TEMPORAL_UI_URL. Waits up to 60 s for Temporal
+// HOST (0.0.0.0), TEMPORAL_NAMESPACE (default), TASK_QUEUE (work-items) and TEMPORAL_UI_URL. Waits up to 60 s for Temporal
 // and PostgreSQL to accept connections, then runs until SIGTERM/SIGINT.
 
 import { Connection } from '@temporalio/client';
@@ -53,6 +53,7 @@ try {
     host,
     namespace,
     temporalUiUrl: env('TEMPORAL_UI_URL'),
+    taskQueue: env('TASK_QUEUE'),
   });
   cleanup.add('work-items service', () => service.stop());
   log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace})`);

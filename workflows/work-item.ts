@@ -1,7 +1,15 @@
 // One work item = one workflow. Commands arrive as Updates whose synchronous validators refuse
 // what the rules forbid (so a refusal never reaches history); inbound email is a Signal; the
-// view is a Query. Waits and the feedback window are one durable timer, re-armed only when the
-// item's next deadline moves. Every change is mirrored to the read model by a local activity.
+// view is a Query. Waits, the feedback window and the SLA marks are one durable timer, re-armed
+// only when the item's next deadline moves.
+//
+// What the item carries stays small whatever its age: its timeline lives in PostgreSQL, and the
+// workflow keeps only the entries not stored yet. It stores them (with the summary row for the
+// lists and the outbound emails) by an activity that history schedules, so nothing outside ever
+// describes a change that is not in history. Stores are batched: at once when a timer changed
+// the item, when email is to leave, when the tail grows past a bound, when the item closes or
+// continues as new; otherwise within `storeAfterMs` of the change (the API writes the summary row
+// of every command it sends, so the lists do not wait for that).
 
 import {
   allHandlersFinished,
@@ -9,6 +17,7 @@ import {
   CancellationScope,
   condition,
   makeContinueAsNewFunc,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -16,6 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WorkItemActivities } from '../activities/read-model-types.js';
+import { toCurrentShape } from './domain/carried-state.js';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
 import { Refusal } from './domain/refusal.js';
 import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/transitions.js';
@@ -24,12 +34,24 @@ import { toSummary, toView, type WorkItemView } from './domain/view.js';
 import { commandUpdates, inboundEmailSignal, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
+const { recordChanges } = proxyActivities<WorkItemActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
+});
+
+// Runs started before layout 2 mirror themselves by local activities until they continue as new.
 const { syncSummary, deliverEmails } = proxyLocalActivities<WorkItemActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
 });
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 4000;
+const DEFAULT_STORE_AFTER_MS = 30_000;
+/** The tail is stored at once past either bound... */
+const STORE_AT_ENTRIES = 16;
+const STORE_AT_CHARS = 8_000;
+/** ...and a command is refused, retryably, while a store is late and the tail is this long. */
+const BUSY_AT_ENTRIES = 64;
 
 interface ArmedTimer {
   at: number;
@@ -38,8 +60,8 @@ interface ArmedTimer {
 }
 
 export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
-  let item: WorkItem = input.carried ?? createWorkItem(input, new Date());
-  let syncedVersion = -1;
+  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, new Date());
+  const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let timer: ArmedTimer | undefined;
 
@@ -57,14 +79,22 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
         item = decide(item, type, request);
         return toView(item, new Date());
       },
-      { validator: (request: CommandRequest) => void decide(item, type, request) },
+      {
+        validator: (request: CommandRequest) => {
+          if (bounded && item.timeline.length >= BUSY_AT_ENTRIES) {
+            throw ApplicationFailure.create({ type: 'item_busy', message: `${item.ref} is storing its recent changes; send the command again in a moment.`, nonRetryable: true });
+          }
+          void decide(item, type, request);
+        },
+      },
     );
   }
 
-  /** Keeps exactly one durable timer on the item's next deadline (R16, R17, R21). */
-  const armTimer = (): void => {
-    const at = nextDeadline(item);
-    if (timer?.at === at) return;
+  /** Keeps exactly one durable timer, on the earliest of the given instants. */
+  const armTimer = (...instants: Array<number | undefined>): void => {
+    const due = instants.filter((t): t is number => t !== undefined);
+    const at = due.length ? Math.min(...due) : undefined;
+    if (timer?.at === at && !timer?.fired) return;
     timer?.scope.cancel();
     timer = undefined;
     if (at === undefined) return;
@@ -82,43 +112,106 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   const historyIsLong = (): boolean =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= continueAsNewAfter;
 
-  for (;;) {
-    armTimer();
-    await condition(
-      () => item.version !== syncedVersion || item.outbox.length > 0 || timer?.fired === true || historyIsLong(),
-    );
-    if (timer?.fired) {
-      timer = undefined;
-      item = onDeadline(item, new Date());
+  const continueAsNew = async (): Promise<never> => {
+    timer?.scope.cancel();
+    const next = makeContinueAsNewFunc<typeof workItem>({ memo: workflowInfo().memo });
+    return next({ ...input, carried: item, layout: 2, initialEmail: undefined });
+  };
+
+  return bounded ? runStoringInPostgres() : runMirroredByLocalActivities();
+
+  /** Layout 2: the timeline leaves the workflow; stores are activities scheduled by history. */
+  async function runStoringInPostgres(): Promise<WorkItemView> {
+    const storeAfterMs = input.storeAfterMs ?? DEFAULT_STORE_AFTER_MS;
+    let storedVersion = input.carried ? item.version : 0;
+    let changedByTimer = false;
+    let unstoredSince: number | undefined;
+    const unstored = (): boolean =>
+      item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0;
+    const mustStoreNow = (): boolean =>
+      changedByTimer || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
+    const tailChars = (): number => (item.timeline.length ? JSON.stringify(item.timeline).length : 0);
+
+    async function store(): Promise<void> {
+      while (unstored()) {
+        const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
+        await recordChanges(changes);
+        const lastSeq = changes.entries.at(-1)?.seq ?? 0;
+        const sent = new Set(changes.emails.map((e) => e.messageId));
+        item = {
+          ...item,
+          timeline: item.timeline.filter((e) => e.seq > lastSeq),
+          outbox: item.outbox.filter((e) => !sent.has(e.messageId)),
+          resolutionTags: item.resolutionTags.slice(changes.resolutionTags.length),
+        };
+        storedVersion = changes.summary.version;
+      }
+      changedByTimer = false;
+      unstoredSince = undefined;
     }
-    await flush();
-    if (item.state === 'closed') {
-      await condition(allHandlersFinished);
-      await flush();
-      return toView(item, new Date());
-    }
-    if (historyIsLong()) {
-      await condition(allHandlersFinished);
-      await flush();
-      timer?.scope.cancel();
-      const continueAsNew = makeContinueAsNewFunc<typeof workItem>({ memo: workflowInfo().memo });
-      await continueAsNew({ ...input, carried: item });
+
+    for (;;) {
+      upsertChangedSearchAttributes(toSummary(item, new Date()));
+      if (unstored()) unstoredSince ??= Date.now();
+      armTimer(nextDeadline(item), unstoredSince === undefined ? undefined : unstoredSince + storeAfterMs);
+      const seen = item.version;
+      await condition(() => timer?.fired === true || item.version !== seen || mustStoreNow() || historyIsLong());
+      if (timer?.fired) {
+        timer = undefined;
+        const before = item;
+        item = onDeadline(item, new Date());
+        changedByTimer ||= item !== before;
+      }
+      const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
+      if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
+      if (item.state === 'closed' || historyIsLong()) {
+        await condition(allHandlersFinished);
+        await store();
+        upsertChangedSearchAttributes(toSummary(item, new Date()));
+        if (item.state === 'closed') return toView(item, new Date());
+        return continueAsNew();
+      }
     }
   }
 
-  /** Delivers queued emails and mirrors the item to the read model. */
-  async function flush(): Promise<void> {
-    while (item.outbox.length > 0) {
-      const batch = item.outbox;
-      await deliverEmails(batch);
-      const sent = new Set(batch.map((e) => e.messageId));
-      item = { ...item, outbox: item.outbox.filter((e) => !sent.has(e.messageId)) };
-    }
-    while (item.version !== syncedVersion) {
-      const summary = toSummary(item, new Date());
-      await syncSummary(summary);
-      syncedVersion = summary.version;
-      upsertChangedSearchAttributes(summary);
+  /** Runs started before layout 2, unchanged so that their histories replay. */
+  async function runMirroredByLocalActivities(): Promise<WorkItemView> {
+    let syncedVersion = -1;
+    const flush = async (): Promise<void> => {
+      while (item.outbox.length > 0) {
+        const batch = item.outbox;
+        await deliverEmails(batch);
+        const sent = new Set(batch.map((e) => e.messageId));
+        item = { ...item, outbox: item.outbox.filter((e) => !sent.has(e.messageId)) };
+      }
+      while (item.version !== syncedVersion) {
+        const summary = toSummary(item, new Date());
+        await syncSummary(summary);
+        syncedVersion = summary.version;
+        upsertChangedSearchAttributes(summary);
+      }
+    };
+    for (;;) {
+      armTimer(nextDeadline(item));
+      await condition(
+        () => item.version !== syncedVersion || item.outbox.length > 0 || timer?.fired === true || historyIsLong(),
+      );
+      if (timer?.fired) {
+        timer = undefined;
+        item = onDeadline(item, new Date());
+      }
+      await flush();
+      if (item.state === 'closed') {
+        await condition(allHandlersFinished);
+        await flush();
+        return toView(item, new Date());
+      }
+      if (historyIsLong()) {
+        await condition(allHandlersFinished);
+        await flush();
+        // The next run stores the whole timeline in PostgreSQL (layout 2) and carries a tail.
+        return continueAsNew();
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import { notYet } from './not-built-routes.js';
 import type { ReadModelStore } from '../read-model-store.js';
 import type { Routes } from '../route.js';
 import { InboundEmailBody, InboundOutcome } from '../schemas.js';
+import type { ItemStore } from '../item-store.js';
 import type { WorkItemGateway } from '../work-item-gateway.js';
 
 const REF_IN_SUBJECT = /\[([TCA]-\d{6})\]/;
@@ -24,6 +25,7 @@ export interface InboundEmailDeps {
   gateway: WorkItemGateway;
   config: ConfigStore;
   readModel: ReadModelStore;
+  items: ItemStore;
 }
 
 export function registerInboundEmailRoutes(routes: Routes, deps: InboundEmailDeps): void {
@@ -60,7 +62,7 @@ export async function parseRawEmail(raw: Buffer): Promise<z.input<typeof Inbound
 }
 
 async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEmailBody>, caller: Caller): Promise<Outcome> {
-  const { gateway, config, readModel } = deps;
+  const { gateway, config, readModel, items } = deps;
   const claim = await readModel.claimInboundEmail(body.messageId);
   if (!claim.claimed) return duplicateOf(readModel, body.messageId);
   if (claim.ref) {
@@ -69,14 +71,14 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     return { outcome: 'duplicate', ref: claim.ref };
   }
 
-  const email: InboundEmail = {
+  const email: InboundEmail = await deps.items.stashLongTexts({
     messageId: body.messageId,
     from: bareAddress(body.from),
     to: body.to.map(bareAddress),
     subject: body.subject,
     body: body.body,
     receivedAt: body.receivedAt ?? new Date().toISOString(),
-  };
+  });
   let result: Outcome;
   try {
     result = await route(deps, body, email, caller);
@@ -104,13 +106,13 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     const mailbox = await config.mailboxFor(e.to);
     if (!mailbox) {
       const ref = await newRef();
-      await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' }));
+      await items.mirror(await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' })));
       return { outcome: 'rejected_unknown_address', ref };
     }
     if (mailbox.starts === 'case') throw notYet(`cases started by mail to ${mailbox.address}`);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
     const ref = await newRef();
-    await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined }));
+    await items.mirror(await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined })));
     return { outcome: 'created', ref };
   }
 
@@ -137,8 +139,11 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     }
     for (let attempt = 0; attempt < 100; attempt++) {
       const view = await gateway.view(ref);
-      const entry = view.timeline.find((t) => t.type === 'email_in' && t.messageId === e.messageId);
-      if (entry) return { outcome: entry.outcome as Outcome['outcome'], ref };
+      const entry = await items.emailIn(view, e.messageId);
+      if (entry) {
+        await items.mirror(view);
+        return { outcome: entry.outcome as Outcome['outcome'], ref };
+      }
       if (view.state === 'closed') return undefined;
       await sleep(Math.min(20 + attempt * 10, 200));
     }
@@ -149,7 +154,7 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     const closed = await readModel.summary(closedRef); // the read model outlives Temporal's retention
     const category = closed?.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
     const ref = await newRef();
-    await gateway.start(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] }));
+    await items.mirror(await gateway.start(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] })));
     await readModel.link(closedRef, ref, 'follow_up'); // R32: both ways
     return { outcome: 'created_follow_up', ref };
   }

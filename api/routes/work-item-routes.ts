@@ -7,6 +7,7 @@ import { missingForSubmit } from '../../workflows/domain/required-fields.js';
 import type { WorkItemView } from '../../workflows/domain/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
+import type { ItemStore } from '../item-store.js';
 import { ApiError } from '../errors.js';
 import { notYet } from './not-built-routes.js';
 import type { ReadModelStore } from '../read-model-store.js';
@@ -34,19 +35,25 @@ export interface WorkItemRouteDeps {
   gateway: WorkItemGateway;
   config: ConfigStore;
   readModel: ReadModelStore;
+  items: ItemStore;
 }
 
 export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps): void {
-  const { gateway, config, readModel } = deps;
+  const { gateway, config, readModel, items } = deps;
 
   /**
-   * The view as callers see it: with links recorded outside the workflow (follow-ups of a closed
-   * item, R32), and each timeline entry numbered with its `seq` (1, 2, ...).
+   * The view as callers see it: the whole timeline (stored entries and the workflow's tail), and
+   * links recorded outside the workflow (follow-ups of a closed item, R32).
    */
   const present = async (view: WorkItemView): Promise<WorkItemView> => {
-    const extra = await readModel.linksFrom(view.ref);
-    const linkedRefs = extra.length ? [...new Set([...view.linkedRefs, ...extra])] : view.linkedRefs;
-    return { ...view, linkedRefs, timeline: view.timeline.map((entry, i) => ({ ...entry, seq: i + 1 })) };
+    const [full, extra] = await Promise.all([items.compose(view), readModel.linksFrom(view.ref)]);
+    return extra.length ? { ...full, linkedRefs: [...new Set([...full.linkedRefs, ...extra])] } : full;
+  };
+
+  /** A view a command or a start returned: its change is in history, so the lists may show it. */
+  const changed = async (view: WorkItemView): Promise<WorkItemView> => {
+    await items.mirror(view);
+    return present(view);
   };
 
   /** The item's current view; an item past Temporal's retention says so. */
@@ -74,19 +81,19 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     handler: async ({ body, caller }) => {
       if (body.kind !== 'ticket') throw notYet('Cases');
       const category = body.categoryId ? await config.categorySnapshot(body.categoryId) : undefined;
-      const fields = {
+      const fields = await items.stashLongTexts({
         title: body.title,
         description: body.description,
         shortDescription: body.shortDescription,
         primaryContact: body.primaryContact,
         requester: body.requester,
-      };
+      });
       if (body.submit) {
         const missing = missingForSubmit(body.kind, fields, body.categoryId);
         if (missing.length) throw new ApiError('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
       }
       const ref = await readModel.nextRef(body.kind);
-      return present(await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true }));
+      return changed(await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true }));
     },
   });
 
@@ -108,14 +115,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     allow: EVERYONE,
     query: TimelineQuery,
     response: TimelinePage,
-    handler: async ({ params, query }) => {
-      const { timeline } = await readView(params.ref);
-      const after = query.after ?? 0;
-      const limit = query.limit ?? 100;
-      const entries = timeline.filter((entry) => (entry.seq as number) > after).slice(0, limit);
-      const last = entries.at(-1)?.seq as number | undefined;
-      return { entries, ...(last !== undefined && last < timeline.length ? { nextAfter: last } : {}) };
-    },
+    handler: async ({ params, query }) => items.page(await gateway.view(params.ref), query.after ?? 0, query.limit ?? 100),
   });
 
   routes.add({
@@ -145,8 +145,8 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       response: ViewSchema,
       refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
-        const cmd = await toCommand(parsed, caller);
-        return present(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
+        const cmd = await items.stashLongTexts(await toCommand(parsed, caller));
+        return changed(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
       },
     });
   };

@@ -9,6 +9,7 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporali
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { migrate } from '../../activities/db/migrate.js';
+import { ItemStore } from '../../api/item-store.js';
 import { createPool } from '../../activities/db/pool.js';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
@@ -29,6 +30,7 @@ export const robbie: Actor = { id: 'robbie', kind: 'robot', roles: [] };
 
 export class WorkflowHarness {
   readonly handles: ItemHandle[] = [];
+  readonly items: ItemStore;
   private counter = 0;
 
   private constructor(
@@ -39,7 +41,9 @@ export class WorkflowHarness {
     private readonly worker: Worker,
     private readonly workerRun: Promise<void>,
     readonly taskQueue: string,
-  ) {}
+  ) {
+    this.items = new ItemStore(pool);
+  }
 
   static async start(): Promise<WorkflowHarness> {
     const [env, db, bundle] = await Promise.all([
@@ -66,6 +70,7 @@ export class WorkflowHarness {
       fields: { title: 'Invoice 42 missing', description: 'Supplier says invoice 42 was never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
       category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
       submit: false,
+      layout: 2,
       ...overrides,
     };
     const handle = await this.env.client.workflow.start<typeof workItem>('workItem', {
@@ -77,12 +82,24 @@ export class WorkflowHarness {
     return handle;
   }
 
-  command(handle: ItemHandle, actor: Actor, command: Command): Promise<WorkItemView> {
+  /** Sends a command; the reply is the full view, composed as the API composes it. */
+  async command(handle: ItemHandle, actor: Actor, command: Command): Promise<WorkItemView> {
+    return this.items.compose(await this.rawCommand(handle, actor, command));
+  }
+
+  /** Sends a command; the reply is the workflow's own (its timeline is the unstored tail). */
+  rawCommand(handle: ItemHandle, actor: Actor, command: Command): Promise<WorkItemView> {
     return handle.executeUpdate(commandUpdates[command.type], { args: [{ actor, command }] });
   }
 
-  view(handle: ItemHandle): Promise<WorkItemView> {
-    return handle.query(viewQuery);
+  /** The workflow's result (the closed item's view), composed as the API composes a view. */
+  async result(handle: ItemHandle): Promise<WorkItemView> {
+    return this.items.compose(await handle.result());
+  }
+
+  /** The full view, composed as the API composes it. */
+  async view(handle: ItemHandle): Promise<WorkItemView> {
+    return this.items.compose(await handle.query(viewQuery));
   }
 
   email(handle: ItemHandle, email: Partial<InboundEmail> = {}): Promise<void> {

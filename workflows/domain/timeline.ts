@@ -1,14 +1,45 @@
 // Appending to an item's timeline (R42), and counting changes: `version` rises by one with every
-// change (a command, an email, a deadline), however many entries that change writes.
+// change (a command, an email, a deadline), however many entries that change writes. Each entry
+// gets the next `seq`; the spell's communications are tracked as they are written, so R22 never
+// has to read entries back (they leave the workflow once PostgreSQL holds them).
 
-import type { Actor, TimelineEntry, WorkItem } from './types.js';
+import type { Actor, Spell, TimelineEntry, WorkItem } from './types.js';
 
-export function record(item: WorkItem, actor: Actor, at: string, entry: Omit<TimelineEntry, 'at' | 'by'>): WorkItem {
+export type NewEntry = Omit<TimelineEntry, 'at' | 'by' | 'seq'>;
+
+export function record(item: WorkItem, actor: Actor, at: string, entry: NewEntry): WorkItem {
+  const seq = item.timelineLength + 1;
   return {
     ...item,
-    timeline: [...item.timeline, { at, by: actor.id, ...entry } as TimelineEntry],
+    timeline: [...item.timeline, { seq, at, by: actor.id, ...entry } as TimelineEntry],
+    timelineLength: seq,
+    spell: trackCommunication(item.spell, seq, entry),
     updatedAt: at,
   };
+}
+
+/** A new spell begins at entry `seq`: what was written before no longer counts (R22). */
+export function beginSpell(item: WorkItem, seq = item.timelineLength): WorkItem {
+  return { ...item, spell: { startSeq: seq } };
+}
+
+/**
+ * Tags entry `seq` as the resolution communication (R22): in the tail if it is still there, and
+ * as a tag for storage (the entry may be stored already, or be on its way there).
+ */
+export function tagResolution(item: WorkItem, seq: number): WorkItem {
+  return {
+    ...item,
+    timeline: item.timeline.map((e) => (e.seq === seq ? { ...e, isResolution: true } : e)),
+    resolutionTags: [...item.resolutionTags, seq],
+    spell: { ...item.spell, resolutionSeq: seq },
+  };
+}
+
+function trackCommunication(spell: Spell, seq: number, entry: NewEntry): Spell {
+  const isCommunication = (entry.type === 'note' && entry.initialSubmission !== true) || entry.type === 'email_out';
+  if (!isCommunication) return spell;
+  return { ...spell, latestCommunicationSeq: seq, ...(entry.isResolution === true ? { resolutionSeq: seq } : {}) };
 }
 
 /** `after` as one more change of `before`, or `before` itself when nothing changed. */

@@ -6,7 +6,8 @@ import type { Command, WaitSpec } from './commands.js';
 import { missingForSubmit } from './required-fields.js';
 import { invalidTransition, Refusal } from './refusal.js';
 import { nextSlaDeadlineOf, reconcileSla, slaMarkAt } from './sla-transitions.js';
-import { asChange, record } from './timeline.js';
+import { hasSeen, remember } from './seen-messages.js';
+import { asChange, beginSpell, record, tagResolution, type NewEntry } from './timeline.js';
 import {
   SYSTEM,
   type Actor,
@@ -14,7 +15,6 @@ import {
   type InboundOutcome,
   type ResolutionMethod,
   type State,
-  type TimelineEntry,
   type WaitEndReason,
   type WorkItem,
   type WorkItemInput,
@@ -55,7 +55,9 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     childRefs: [],
     linkedRefs: [...(input.linkedRefs ?? [])],
     timeline: [],
-    spellStart: 0,
+    timelineLength: 0,
+    resolutionTags: [],
+    spell: { startSeq: 0 },
     seenMessageIds: [],
     outbox: [],
     createdAt: at,
@@ -64,7 +66,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
   };
   item = record(item, input.createdBy, at, { type: 'created', kind: input.kind, linkedRefs: item.linkedRefs });
   if (input.initialEmail) {
-    item.seenMessageIds.push(input.initialEmail.messageId);
+    item = remember(item, input.initialEmail.messageId);
     item = record(item, { ...SYSTEM, id: input.initialEmail.from }, at, emailInEntry(input.initialEmail, 'attached'));
   }
   if (input.closeAs) {
@@ -185,7 +187,7 @@ function decideCommand(before: WorkItem, actor: Actor, command: Command, now: Da
       if (next.state === 'draft' && !next.fields.title && !next.fields.description) {
         next = { ...next, fields: { ...next.fields, title: command.subject, description: command.body } }; // R7
       }
-      const messageId = `<${next.ref}.${next.timeline.length}@${MAIL_DOMAIN}>`;
+      const messageId = `<${next.ref}.${next.timelineLength}@${MAIL_DOMAIN}>`;
       const isResolution = command.resolve === true;
       next = { ...next, outbox: [...next.outbox, { messageId, ref: next.ref, to: command.to, subject: command.subject, body: command.body, isResolution }] };
       next = record(next, actor, at, { type: 'email_out', messageId, to: command.to, subject: command.subject, body: command.body, isResolution });
@@ -211,13 +213,13 @@ export function receiveEmail(
   email: InboundEmail,
   now: Date,
 ): { item: WorkItem; outcome: InboundOutcome | 'duplicate' | 'closed' } {
-  if (current.seenMessageIds.includes(email.messageId)) return { item: current, outcome: 'duplicate' };
+  if (hasSeen(current, email.messageId)) return { item: current, outcome: 'duplicate' };
   const before = catchUp(current, now);
   // A closed item is final (R21): the API starts a follow-up item instead.
   if (before.state === 'closed') return { item: before, outcome: 'closed' };
   const at = now.toISOString();
   const sender: Actor = { id: email.from, kind: 'system', roles: [] };
-  let item: WorkItem = { ...before, seenMessageIds: [...before.seenMessageIds, email.messageId] };
+  let item: WorkItem = remember(before, email.messageId);
   let outcome: InboundOutcome = 'attached';
   if (item.state === 'draft' && !item.fields.title && !item.fields.description) {
     item = { ...item, fields: { ...item.fields, title: email.subject, description: email.body } }; // R7, R35
@@ -233,7 +235,7 @@ export function receiveEmail(
   return { item: asChange(before, reconcileSla(item, at)), outcome };
 }
 
-function emailInEntry(email: InboundEmail, outcome: InboundOutcome): Omit<TimelineEntry, 'at' | 'by'> {
+function emailInEntry(email: InboundEmail, outcome: InboundOutcome): NewEntry {
   return { type: 'email_in', messageId: email.messageId, from: email.from, to: email.to, subject: email.subject, body: email.body, outcome };
 }
 
@@ -296,7 +298,7 @@ function ownDeadlineReached(item: WorkItem, at: string): WorkItem {
 function setState(item: WorkItem, actor: Actor, at: string, to: State): WorkItem {
   if (item.state === to) return item;
   const next = record({ ...item, state: to }, actor, at, { type: 'state_changed', from: item.state, to });
-  return to === 'in_progress' ? { ...next, spellStart: next.timeline.length - 1 } : next;
+  return to === 'in_progress' ? beginSpell(next) : next;
 }
 
 function assign(item: WorkItem, actor: Actor, to: string | undefined, at: string): WorkItem {
@@ -402,7 +404,7 @@ function resolve(before: WorkItem, actor: Actor, method: ResolutionMethod, reaso
   }
   let item = before.state === 'draft' ? before : touch(before, actor, command, at); // R8: a draft resolves as it is
   // Resolving ends a wait without starting a new spell: what was written before counts (R22, R24).
-  if (item.state === 'waiting') item = { ...endWait(item, actor, at, 'resolved', false), spellStart: item.spellStart };
+  if (item.state === 'waiting') item = { ...endWait(item, actor, at, 'resolved', false), spell: item.spell };
   item = markResolutionCommunication(item, method);
   item = { ...item, resolutionMethod: method, resolutionReason: reason, resolvedAt: at, highlighted: false };
   item = record(item, actor, at, { type: 'resolved', method, from: before.state, ...(reason ? { reason } : {}) });
@@ -417,19 +419,10 @@ function resolve(before: WorkItem, actor: Actor, method: ResolutionMethod, reaso
  * from the current in_progress spell (or the draft); the latest one is tagged as the resolution.
  */
 function markResolutionCommunication(item: WorkItem, method: ResolutionMethod): WorkItem {
-  const spell = item.timeline.slice(item.spellStart);
-  const tagged = spell.some((e) => (e.type === 'note' || e.type === 'email_out') && e.isResolution === true);
-  if (tagged) return item;
+  if (item.spell.resolutionSeq !== undefined) return item;
   const required = item.category?.requireResolutionCommunication === true && !NO_COMMUNICATION_NEEDED.includes(method);
-  let candidate = -1;
-  for (let i = item.timeline.length - 1; i >= item.spellStart; i--) {
-    const e = item.timeline[i];
-    if ((e.type === 'note' && !e.initialSubmission) || e.type === 'email_out') {
-      candidate = i;
-      break;
-    }
-  }
-  if (candidate < 0) {
+  const candidate = item.spell.latestCommunicationSeq;
+  if (candidate === undefined) {
     if (!required) return item;
     throw new Refusal(
       'resolution_communication_required',
@@ -437,14 +430,13 @@ function markResolutionCommunication(item: WorkItem, method: ResolutionMethod): 
     );
   }
   if (!required) return item;
-  const timeline = item.timeline.map((e, i) => (i === candidate ? { ...e, isResolution: true } : e));
-  return { ...item, timeline };
+  return tagResolution(item, candidate);
 }
 
 function reopen(item: WorkItem, actor: Actor, at: string): WorkItem {
   let next: WorkItem = { ...item, resolutionMethod: undefined, resolutionReason: undefined, resolvedAt: undefined, feedbackWindowEndsAt: undefined, highlighted: true };
   next = record(next, actor, at, { type: 'reopened' });
-  next = { ...next, spellStart: next.timeline.length - 1 }; // what was written before the resolution no longer counts (R22)
+  next = beginSpell(next); // what was written before the resolution no longer counts (R22)
   return setState(next, actor, at, next.assignee ? 'in_progress' : 'todo'); // R21
 }
 

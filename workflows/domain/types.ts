@@ -85,6 +85,8 @@ export type InboundOutcome = 'attached' | 'filled_draft' | 'ended_wait' | 'reope
 
 /** One line of the item's timeline (R42). `type` says what happened; the other fields depend on it. */
 export interface TimelineEntry {
+  /** The entry's place on the timeline: 1, 2, 3... */
+  seq: number;
   at: string;
   by: string;
   type:
@@ -109,6 +111,16 @@ export interface TimelineEntry {
     | 'sla_at_risk'
     | 'sla_breached';
   [field: string]: unknown;
+}
+
+/** What R22 needs to know of the current spell, without reading its entries back. */
+export interface Spell {
+  /** The seq of the entry that began the spell (0: the draft, from creation). */
+  startSeq: number;
+  /** The latest note (not the submitted description) or outbound email of the spell. */
+  latestCommunicationSeq?: number;
+  /** The note or outbound email of the spell tagged as the resolution communication. */
+  resolutionSeq?: number;
 }
 
 /** The whole state of one work item, held by its workflow. */
@@ -136,10 +148,18 @@ export interface WorkItem {
   parentRef?: string;
   childRefs: string[];
   linkedRefs: string[];
+  /**
+   * Timeline entries not yet stored outside the workflow. The pure functions only append; the
+   * workflow drops entries once PostgreSQL holds them, so the item carries a short tail only.
+   */
   timeline: TimelineEntry[];
-  /** Index into `timeline` where the current in_progress spell (or the draft) began (R22). */
-  spellStart: number;
-  /** Message-IDs of inbound emails already taken, so a redelivery has no effect (R34). */
+  /** The seq of the item's last timeline entry (how many entries it has ever had). */
+  timelineLength: number;
+  /** Seqs of stored entries tagged as the resolution communication since the last store (R22). */
+  resolutionTags: number[];
+  /** The current in_progress spell (or the draft): where it began and its communications (R22). */
+  spell: Spell;
+  /** The latest inbound Message-IDs taken (long ones as a hash), so a redelivery has no effect (R34). */
   seenMessageIds: string[];
   /** Outbound emails recorded on the timeline but not yet handed to delivery. */
   outbox: OutboundEmail[];
@@ -167,6 +187,14 @@ export interface WorkItemInput {
   closeAs?: 'rejected_unknown_address';
   /** State carried over continue-as-new; absent on the first run. */
   carried?: WorkItem;
+  /**
+   * 2: the timeline is stored in PostgreSQL and the item carries a short tail (every item
+   * started since). Absent: a run started before that, which keeps its whole timeline and
+   * mirrors itself by local activities until it continues as new.
+   */
+  layout?: 2;
+  /** How long a change may wait to be stored in PostgreSQL by the workflow itself (tests lower it). */
+  storeAfterMs?: number;
   /** History length after which the run continues as new (tests lower it). */
   continueAsNewAfterEvents?: number;
 }

@@ -9,7 +9,7 @@ type Direct = Pick<
   WorkItem,
   | 'ref' | 'kind' | 'state' | 'waitEndedReason' | 'wait' | 'highlighted' | 'assignee' | 'queue' | 'needsHuman'
   | 'processId' | 'resolutionMethod' | 'resolutionReason' | 'resolvedAt' | 'feedbackWindowEndsAt' | 'closedAt'
-  | 'parentRef' | 'childRefs' | 'linkedRefs' | 'timeline' | 'createdAt' | 'updatedAt' | 'version'
+  | 'parentRef' | 'childRefs' | 'linkedRefs' | 'timeline' | 'timelineLength' | 'createdAt' | 'updatedAt' | 'version'
 >;
 
 export interface WorkItemView extends Direct, EditableFields {
@@ -18,6 +18,8 @@ export interface WorkItemView extends Direct, EditableFields {
   categoryId?: string;
   submittedAt?: string;
   sla?: SlaFigures;
+  /** Stored entries tagged as the resolution since the last store; the API applies them. */
+  resolutionTags?: number[];
 }
 
 /** `now` is the workflow's time: the SLA's remaining time depends on it. */
@@ -48,6 +50,8 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     childRefs: item.childRefs,
     linkedRefs: item.linkedRefs,
     timeline: item.timeline,
+    timelineLength: item.timelineLength,
+    ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     version: item.version,

@@ -1,0 +1,132 @@
+// The parts of a work item kept in PostgreSQL rather than in its workflow, as the API sees them:
+//
+// - long texts (note and email bodies, descriptions, reasons) are stored once by the hash of
+//   their content before the workflow hears of them, and travel through Temporal as a short
+//   reference, so no Update, Signal or continue-as-new input grows with what people write;
+// - the timeline: the workflow stores its entries by (ref, seq) and keeps only a tail of those
+//   not stored yet. The API composes the full view from both, so a view never lags a command;
+// - the summary row of the lists, written from every command's result (already in history).
+
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { UPSERT_SUMMARY, summaryParams } from '../activities/read-model.js';
+import type { TimelineEntry, WorkItemSummary } from '../workflows/domain/types.js';
+import type { WorkItemView } from '../workflows/domain/view.js';
+
+/** Texts longer than this travel by reference; email bodies always do. */
+export const INLINE_TEXT_MAX_CHARS = 512;
+/** A stored text's reference: a private-use character the API refuses in input, then the hash. */
+export const TEXT_REF_PREFIX = '\uE000text:';
+const TEXT_FIELDS = new Set(['text', 'body', 'description', 'reason']);
+const TEXT_REF = new RegExp(`^${TEXT_REF_PREFIX}([0-9a-f]{64})$`);
+
+export class ItemStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** `value` with every long text field replaced by a reference, the texts stored first. */
+  async stashLongTexts<T>(value: T): Promise<T> {
+    const texts = new Map<string, string>();
+    const stashed = mapTextFields(value, (text, field) => {
+      if (field !== 'body' && text.length <= INLINE_TEXT_MAX_CHARS) return text; // email bodies always go
+      const id = createHash('sha256').update(text).digest('hex');
+      texts.set(id, text);
+      return TEXT_REF_PREFIX + id;
+    });
+    if (texts.size) {
+      await this.pool.query('INSERT INTO texts (id, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING', [
+        [...texts.keys()],
+        [...texts.values()],
+      ]);
+    }
+    return stashed;
+  }
+
+  /** The full view: stored entries, then the workflow's tail, with every text in place. */
+  async compose(view: WorkItemView): Promise<WorkItemView> {
+    const { resolutionTags, ...rest } = view;
+    const tailFrom = view.timeline[0]?.seq ?? view.timelineLength + 1;
+    const stored = tailFrom > 1 ? await this.storedEntries(view.ref, 0, tailFrom, Number.MAX_SAFE_INTEGER) : [];
+    const tags = new Set(resolutionTags ?? []);
+    const timeline = [...stored.map((e) => (tags.has(e.seq) ? { ...e, isResolution: true } : e)), ...view.timeline];
+    return this.resolveTexts({ ...rest, timeline });
+  }
+
+  /** Entries after `after`, at most `limit`: from storage, then from the workflow's tail. */
+  async page(view: WorkItemView, after: number, limit: number): Promise<{ entries: TimelineEntry[]; nextAfter?: number }> {
+    const tailFrom = view.timeline[0]?.seq ?? view.timelineLength + 1;
+    const tags = new Set(view.resolutionTags ?? []);
+    const stored = after + 1 < tailFrom ? await this.storedEntries(view.ref, after, tailFrom, limit) : [];
+    const entries = [...stored.map((e) => (tags.has(e.seq) ? { ...e, isResolution: true } : e)), ...view.timeline.filter((e) => e.seq > after)].slice(0, limit);
+    const last = entries.at(-1)?.seq;
+    return { entries: await this.resolveTexts(entries), ...(last !== undefined && last < view.timelineLength ? { nextAfter: last } : {}) };
+  }
+
+  /** The `email_in` entry of `messageId`, if the item has taken that email. */
+  async emailIn(view: WorkItemView, messageId: string): Promise<TimelineEntry | undefined> {
+    const inTail = view.timeline.find((e) => e.type === 'email_in' && e.messageId === messageId);
+    if (inTail) return inTail;
+    const { rows } = await this.pool.query<{ entry: TimelineEntry }>(
+      `SELECT entry FROM timeline_entries WHERE ref = $1 AND entry->>'type' = 'email_in' AND entry->>'messageId' = $2 LIMIT 1`,
+      [view.ref, messageId],
+    );
+    return rows[0]?.entry;
+  }
+
+  /** Writes the list row of a view the workflow returned (its change is in history already). */
+  async mirror(view: WorkItemView): Promise<void> {
+    await this.pool.query(UPSERT_SUMMARY, summaryParams(summaryOf(view)));
+  }
+
+  private async storedEntries(ref: string, after: number, before: number, limit: number): Promise<TimelineEntry[]> {
+    const { rows } = await this.pool.query<{ entry: TimelineEntry }>(
+      'SELECT entry FROM timeline_entries WHERE ref = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT $4',
+      [ref, after, before, limit],
+    );
+    return rows.map((r) => r.entry);
+  }
+
+  private async resolveTexts<T>(value: T): Promise<T> {
+    const ids = new Set<string>();
+    mapTextFields(value, (text) => {
+      const id = TEXT_REF.exec(text)?.[1];
+      if (id) ids.add(id);
+      return text;
+    });
+    if (ids.size === 0) return value;
+    const { rows } = await this.pool.query<{ id: string; body: string }>('SELECT id, body FROM texts WHERE id = ANY($1::text[])', [[...ids]]);
+    const bodies = new Map(rows.map((r) => [r.id, r.body]));
+    return mapTextFields(value, (text) => bodies.get(TEXT_REF.exec(text)?.[1] ?? '') ?? text);
+  }
+}
+
+/** A copy of `value` with `f` applied to every string under a text field's name. */
+function mapTextFields<T>(value: T, f: (text: string, field: string) => string): T {
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') return key !== undefined && TEXT_FIELDS.has(key) ? f(v, key) : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+function summaryOf(view: WorkItemView): WorkItemSummary {
+  return {
+    ref: view.ref,
+    kind: view.kind,
+    state: view.state,
+    waitType: view.waitType ?? null,
+    highlighted: view.highlighted,
+    assignee: view.assignee ?? null,
+    queue: view.queue ?? null,
+    needsHuman: view.needsHuman,
+    title: view.title ?? view.shortDescription ?? null,
+    categoryId: view.categoryId ?? null,
+    parentRef: view.parentRef ?? null,
+    dueAt: view.sla?.dueAt ?? null,
+    breached: view.sla?.breached ?? false,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+    version: view.version,
+  };
+}
