@@ -123,7 +123,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   /** Layout 2: the timeline leaves the workflow; stores are activities scheduled by history. */
   async function runStoringInPostgres(): Promise<WorkItemView> {
     const storeAfterMs = input.storeAfterMs ?? DEFAULT_STORE_AFTER_MS;
-    let storedVersion = input.carried ? item.version : 0;
+    // A carried item may hold a tail not stored yet: its first store comes within storeAfterMs.
+    let storedVersion = input.carried ? -1 : 0;
     let changedByTimer = false;
     let unstoredSince: number | undefined;
     const unstored = (): boolean =>
@@ -132,8 +133,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       changedByTimer || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
     const tailChars = (): number => (item.timeline.length ? JSON.stringify(item.timeline).length : 0);
 
+    /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
-      while (unstored()) {
+      {
         const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
         await recordChanges(changes);
         const lastSeq = changes.entries.at(-1)?.seq ?? 0;
@@ -164,11 +166,17 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       }
       const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
       if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
-      if (item.state === 'closed' || historyIsLong()) {
+      if (item.state === 'closed') {
+        // A closed item refuses every command, so this store is the last.
         await condition(allHandlersFinished);
-        await store();
+        while (unstored()) await store();
         upsertChangedSearchAttributes(toSummary(item, new Date()));
-        if (item.state === 'closed') return toView(item, new Date());
+        return toView(item, new Date());
+      }
+      if (historyIsLong()) {
+        // Commands may keep coming: the next run carries what arrived during the last store
+        // (a bounded tail) and stores it itself.
+        await condition(allHandlersFinished);
         return continueAsNew();
       }
     }
