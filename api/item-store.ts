@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { UPSERT_SUMMARY, summaryParams } from '../activities/read-model.js';
-import type { TimelineEntry, WorkItemSummary } from '../workflows/domain/types.js';
-import type { WorkItemView } from '../workflows/domain/view.js';
+import type { TimelineEntry } from '../workflows/domain/types.js';
+import { summaryOfView, type WorkItemView } from '../workflows/domain/view.js';
 
 /** Texts longer than this travel by reference; email bodies always do. */
 export const INLINE_TEXT_MAX_CHARS = 512;
@@ -43,59 +43,57 @@ export class ItemStore {
 
   /** The full view: stored entries, then the workflow's tail, with every text in place. */
   async compose(view: WorkItemView): Promise<WorkItemView> {
-    const { resolutionTags, ...rest } = view;
-    const tailFrom = view.timeline[0]?.seq ?? view.timelineLength + 1;
-    const stored = tailFrom > 1 ? await this.storedEntries(view.ref, 0, tailFrom, Number.MAX_SAFE_INTEGER) : [];
-    const tags = new Set(resolutionTags ?? []);
-    const timeline = [...stored.map((e) => (tags.has(e.seq) ? { ...e, isResolution: true } : e)), ...view.timeline];
-    return this.resolveTexts({ ...rest, timeline });
+    const { resolutionTags: _, ...rest } = view;
+    const stored = await this.storedEntries(view, 0, Number.MAX_SAFE_INTEGER);
+    return this.resolveTexts({ ...rest, timeline: [...stored, ...view.timeline] });
   }
 
   /** Entries after `after`, at most `limit`: from storage, then from the workflow's tail. */
   async page(view: WorkItemView, after: number, limit: number): Promise<{ entries: TimelineEntry[]; nextAfter?: number }> {
-    const tailFrom = view.timeline[0]?.seq ?? view.timelineLength + 1;
-    const tags = new Set(view.resolutionTags ?? []);
-    const stored = after + 1 < tailFrom ? await this.storedEntries(view.ref, after, tailFrom, limit) : [];
-    const entries = [...stored.map((e) => (tags.has(e.seq) ? { ...e, isResolution: true } : e)), ...view.timeline.filter((e) => e.seq > after)].slice(0, limit);
+    const stored = await this.storedEntries(view, after, limit);
+    const entries = [...stored, ...view.timeline.filter((e) => e.seq > after)].slice(0, limit);
     const last = entries.at(-1)?.seq;
     return { entries: await this.resolveTexts(entries), ...(last !== undefined && last < view.timelineLength ? { nextAfter: last } : {}) };
   }
 
-  /** The `email_in` entry of `messageId`, if the item has taken that email. */
-  async emailIn(view: WorkItemView, messageId: string): Promise<TimelineEntry | undefined> {
-    const inTail = view.timeline.find((e) => e.type === 'email_in' && e.messageId === messageId);
-    if (inTail) return inTail;
-    const { rows } = await this.pool.query<{ entry: TimelineEntry }>(
-      `SELECT entry FROM timeline_entries WHERE ref = $1 AND entry->>'type' = 'email_in' AND entry->>'messageId' = $2 LIMIT 1`,
-      [view.ref, messageId],
-    );
-    return rows[0]?.entry;
-  }
-
   /** Writes the list row of a view the workflow returned (its change is in history already). */
   async mirror(view: WorkItemView): Promise<void> {
-    await this.pool.query(UPSERT_SUMMARY, summaryParams(summaryOf(view)));
+    await this.pool.query(UPSERT_SUMMARY, summaryParams(summaryOfView(view)));
   }
 
-  private async storedEntries(ref: string, after: number, before: number, limit: number): Promise<TimelineEntry[]> {
+  /** Stored entries after `after` and before the view's tail, with the tags still pending applied. */
+  private async storedEntries(view: WorkItemView, after: number, limit: number): Promise<TimelineEntry[]> {
+    const tailFrom = view.timeline[0]?.seq ?? view.timelineLength + 1;
+    if (after + 1 >= tailFrom) return [];
     const { rows } = await this.pool.query<{ entry: TimelineEntry }>(
       'SELECT entry FROM timeline_entries WHERE ref = $1 AND seq > $2 AND seq < $3 ORDER BY seq LIMIT $4',
-      [ref, after, before, limit],
+      [view.ref, after, tailFrom, limit],
     );
-    return rows.map((r) => r.entry);
+    const tags = new Set(view.resolutionTags ?? []);
+    return rows.map(({ entry }) => (tags.has(entry.seq) ? { ...entry, isResolution: true } : entry));
   }
 
   private async resolveTexts<T>(value: T): Promise<T> {
     const ids = new Set<string>();
-    mapTextFields(value, (text) => {
+    forEachTextField(value, (text) => {
       const id = TEXT_REF.exec(text)?.[1];
       if (id) ids.add(id);
-      return text;
     });
     if (ids.size === 0) return value;
     const { rows } = await this.pool.query<{ id: string; body: string }>('SELECT id, body FROM texts WHERE id = ANY($1::text[])', [[...ids]]);
     const bodies = new Map(rows.map((r) => [r.id, r.body]));
     return mapTextFields(value, (text) => bodies.get(TEXT_REF.exec(text)?.[1] ?? '') ?? text);
+  }
+}
+
+/** Calls `f` on every string under a text field's name, copying nothing. */
+function forEachTextField(value: unknown, f: (text: string) => void, key?: string): void {
+  if (typeof value === 'string') {
+    if (key !== undefined && TEXT_FIELDS.has(key)) f(value);
+  } else if (Array.isArray(value)) {
+    for (const x of value) forEachTextField(x, f, key);
+  } else if (value && typeof value === 'object') {
+    for (const [k, x] of Object.entries(value)) forEachTextField(x, f, k);
   }
 }
 
@@ -108,25 +106,4 @@ function mapTextFields<T>(value: T, f: (text: string, field: string) => string):
     return v;
   };
   return walk(value) as T;
-}
-
-function summaryOf(view: WorkItemView): WorkItemSummary {
-  return {
-    ref: view.ref,
-    kind: view.kind,
-    state: view.state,
-    waitType: view.waitType ?? null,
-    highlighted: view.highlighted,
-    assignee: view.assignee ?? null,
-    queue: view.queue ?? null,
-    needsHuman: view.needsHuman,
-    title: view.title ?? view.shortDescription ?? null,
-    categoryId: view.categoryId ?? null,
-    parentRef: view.parentRef ?? null,
-    dueAt: view.sla?.dueAt ?? null,
-    breached: view.sla?.breached ?? false,
-    createdAt: view.createdAt,
-    updatedAt: view.updatedAt,
-    version: view.version,
-  };
 }

@@ -1,14 +1,17 @@
 // The API's only door to Temporal: start an item's workflow, send it a command (an Update), an
-// inbound email (a Signal), read its view (a Query) and its history summary. Temporal's errors
+// inbound email (an Update), read its view (a Query) and its history summary. Temporal's errors
 // come back as the contract's errors.
 
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Command, CommandRequest } from '../workflows/domain/commands.js';
 import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/types.js';
 import type { WorkItemView } from '../workflows/domain/view.js';
-import { commandUpdates, inboundEmailSignal, TASK_QUEUE, viewQuery } from '../workflows/definitions.js';
+import { commandUpdates, inboundEmailUpdate, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
+import { createWorkItem } from '../workflows/domain/transitions.js';
+import { toView } from '../workflows/domain/view.js';
 import type { workItem } from '../workflows/work-item.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
@@ -31,15 +34,22 @@ export class WorkItemGateway {
     this.taskQueue = options.taskQueue ?? TASK_QUEUE;
   }
 
+  /**
+   * Starts an item's workflow. Its creation time travels in the input, so the view answered here
+   * is the one the workflow computes from the same input with the same pure function: no second
+   * round trip to read it.
+   */
   async start(input: WorkItemInput): Promise<WorkItemView> {
+    const now = new Date();
+    const started: WorkItemInput = { ...input, createdAt: now.toISOString(), layout: 2, ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) };
     await this.client.workflow.start<typeof workItem>('workItem', {
       workflowId: input.ref,
       taskQueue: this.taskQueue,
-      args: [{ ...input, layout: 2, ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) }],
+      args: [started],
       memo: { kind: input.kind, ref: input.ref },
       workflowIdConflictPolicy: 'FAIL',
     });
-    return this.view(input.ref);
+    return toView(createWorkItem(started, now), now);
   }
 
   /**
@@ -48,17 +58,26 @@ export class WorkItemGateway {
    * effect, so the command is sent again, for up to about 5 s, before the caller is told to retry.
    */
   async command(ref: string, actor: Actor, command: Command, updateId?: string): Promise<WorkItemView> {
-    const handle = this.client.workflow.getHandle(ref);
     const request: CommandRequest = { actor, command };
+    return this.update(ref, command.type, () => this.client.workflow.getHandle(ref).executeUpdate(commandUpdates[command.type], { args: [request], updateId }));
+  }
+
+  /** Hands an inbound email to the item (an Update, so the answer says what it did). */
+  async takeEmail(ref: string, email: InboundEmail): Promise<EmailTaken> {
+    const updateId = `email-${createHash('sha256').update(email.messageId).digest('hex')}`;
+    return this.update(ref, 'receive email', () => this.client.workflow.getHandle(ref).executeUpdate(inboundEmailUpdate, { args: [email], updateId }));
+  }
+
+  private async update<T>(ref: string, what: string, send: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await handle.executeUpdate(commandUpdates[command.type], { args: [request], updateId });
+        return await send();
       } catch (error) {
         if ((notAdmitted(error) || isBusy(error)) && attempt < ADMISSION_RETRIES) {
           await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
           continue;
         }
-        throw await this.translate(ref, error, command.type);
+        throw await this.translate(ref, error, what);
       }
     }
   }
@@ -68,14 +87,6 @@ export class WorkItemGateway {
       return await this.client.workflow.getHandle(ref).query(viewQuery, new Date().toISOString());
     } catch (error) {
       throw await this.translate(ref, error, 'view');
-    }
-  }
-
-  async signalEmail(ref: string, email: InboundEmail): Promise<void> {
-    try {
-      await this.client.workflow.getHandle(ref).signal(inboundEmailSignal, email);
-    } catch (error) {
-      throw await this.translate(ref, error, 'receive email');
     }
   }
 

@@ -10,12 +10,11 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { startPostgres } from '../test/support/postgres-server.js';
-import { startDevServer } from '../test/support/temporal-dev-server.js';
 import { startService } from '../worker/service.js';
-import { finish, ping, type noop } from './noop-workflow.js';
+import { bareUpdates } from './bare-updates.js';
+import { startBenchServers } from './bench-servers.js';
 import { pool, summarise, type Summary } from './stats.js';
 
 const STORIES = Number(process.env.STORIES ?? 40);
@@ -25,18 +24,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const stops: Array<() => Promise<void>> = [];
   try {
-    let databaseUrl = process.env.DATABASE_URL;
-    if (!databaseUrl) {
-      const postgres = await startPostgres();
-      stops.unshift(postgres.stop);
-      databaseUrl = postgres.url;
-    }
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const temporal = await startDevServer();
-      stops.unshift(temporal.stop);
-      temporalAddress = temporal.address;
-    }
+    const servers = await startBenchServers();
+    stops.unshift(servers.stop);
+    const { temporalAddress, databaseUrl } = servers;
     const adminToken = randomBytes(16).toString('hex');
     const service = await startService({ temporalAddress, databaseUrl, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
     stops.unshift(service.stop);
@@ -62,10 +52,14 @@ async function main(): Promise<void> {
     const intake = (await call('POST', '/v1/resources', adminToken, { id: 'intake', name: 'Intake', kind: 'integration' })).token as string;
 
     const commandLatencies: number[] = [];
+    // By kind of request: the commands (one Update each), creation (a start) and inbound email.
+    const byKind: Record<'command' | 'create' | 'email', number[]> = { command: [], create: [], email: [] };
     const timed = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
       const t0 = performance.now();
       const result = await call(method, path, token, body);
-      commandLatencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      commandLatencies.push(ms);
+      byKind[path === '/v1/work-items' ? 'create' : path === '/v1/inbound-emails' ? 'email' : 'command'].push(ms);
       return result;
     };
     let lastRef = '';
@@ -88,6 +82,7 @@ async function main(): Promise<void> {
     // Warm up (bundle caches, connections), then measure.
     await story(-1);
     commandLatencies.length = 0;
+    for (const list of Object.values(byKind)) list.length = 0;
     const t0 = performance.now();
     await pool(STORIES, CONCURRENCY, story);
     const storySeconds = (performance.now() - t0) / 1000;
@@ -106,7 +101,11 @@ async function main(): Promise<void> {
     console.log(`\nTicket stories: ${STORIES} stories, ${CONCURRENCY} at a time, ${stories.count / STORIES} requests each`);
     console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
     console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
-    console.log(`ratio p50 command / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
+    console.log(`ratio p50 request / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
+    for (const [kind, latencies] of Object.entries(byKind)) {
+      const s = summarise(latencies);
+      console.log(`  ${row(kind, s, `ratio p50 ${(s.p50 / baseline.summary.p50).toFixed(2)}x  p99 ${(s.p99 / baseline.summary.p99).toFixed(2)}x`)}`);
+    }
     console.log(`history of one full ticket story: ${history.eventCount} events, ${history.sizeBytes} bytes`);
     console.log(
       `the same story with a working-time SLA (${lastRef}): ${slaHistory.eventCount} events (+${slaHistory.eventCount - history.eventCount}: ` +
@@ -127,35 +126,6 @@ async function eventCounts(client: import('@temporalio/client').Client, ref: str
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;
-}
-
-async function bareUpdates(address: string, total: number, concurrency: number): Promise<{ summary: Summary; seconds: number }> {
-  const taskQueue = `bench-noop-${randomUUID()}`;
-  const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)) });
-  const { Client, Connection } = await import('@temporalio/client');
-  const client = new Client({ connection: await Connection.connect({ address }) });
-  const latencies: number[] = [];
-  const seconds = await worker.runUntil(async () => {
-    const handles = await Promise.all(
-      Array.from({ length: concurrency }, () => client.workflow.start<typeof noop>('noop', { taskQueue, workflowId: `noop-${randomUUID()}` })),
-    );
-    await handles[0].executeUpdate(ping, { args: [0] }); // warm-up
-    let lane = 0;
-    const t0 = performance.now();
-    await pool(total, concurrency, async (i) => {
-      const handle = handles[lane++ % handles.length];
-      const s = performance.now();
-      await handle.executeUpdate(ping, { args: [i] });
-      latencies.push(performance.now() - s);
-    });
-    const elapsed = (performance.now() - t0) / 1000;
-    await Promise.all(handles.map((h) => h.executeUpdate(finish)));
-    return elapsed;
-  });
-  await connection.close();
-  await client.connection.close();
-  return { summary: summarise(latencies), seconds };
 }
 
 export const runTicketStories = main;

@@ -15,6 +15,8 @@ export interface WorkerDeps {
   pool: pg.Pool;
   /** A prebuilt bundle (tests build one per file to save the bundling time). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How many workflows the worker keeps in memory (the SDK's default when absent). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -24,5 +26,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createWorkItemActivities(deps.pool),
+    ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
   });
 }

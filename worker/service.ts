@@ -29,6 +29,8 @@ export interface ServiceOptions {
   temporalUiUrl?: string;
   logger?: Logger;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The worker's workflow cache (the SDK's default when absent). */
+  maxCachedWorkflows?: number;
 }
 
 export interface RunningService {
@@ -60,7 +62,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => workerConnection.close());
-    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle });
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     stops.push(async () => {

@@ -4,7 +4,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
-import type { InboundEmail } from './domain/types.js';
+import type { InboundEmail, InboundOutcome } from './domain/types.js';
 import type { WorkItemView } from './domain/view.js';
 
 export const TASK_QUEUE = 'work-items';
@@ -13,6 +13,13 @@ export const TASK_QUEUE = 'work-items';
 export const viewQuery = defineQuery<WorkItemView, [asOf?: string]>('view');
 
 export const inboundEmailSignal = defineSignal<[InboundEmail]>('inboundEmail');
+
+/** Inbound email as an Update: the answer says what the email did, with the item's view. */
+export interface EmailTaken {
+  outcome: InboundOutcome | 'duplicate' | 'closed';
+  view: WorkItemView;
+}
+export const inboundEmailUpdate = defineUpdate<EmailTaken, [InboundEmail]>('takeEmail');
 
 export type CommandUpdate = UpdateDefinition<WorkItemView, [CommandRequest]>;
 

@@ -31,7 +31,7 @@ import { Refusal } from './domain/refusal.js';
 import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/transitions.js';
 import type { WorkItem, WorkItemInput, WorkItemSummary } from './domain/types.js';
 import { toSummary, toView, type WorkItemView } from './domain/view.js';
-import { commandUpdates, inboundEmailSignal, viewQuery } from './definitions.js';
+import { commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
 const { recordChanges } = proxyActivities<WorkItemActivities>({
@@ -60,7 +60,7 @@ interface ArmedTimer {
 }
 
 export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
-  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, new Date());
+  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : new Date());
   const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let timer: ArmedTimer | undefined;
@@ -70,6 +70,13 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
   setHandler(inboundEmailSignal, (email) => {
     item = receiveEmail(item, email, new Date()).item;
+  });
+
+  // The API's way in for email: one round trip, with what the email did.
+  setHandler(inboundEmailUpdate, (email) => {
+    const taken = receiveEmail(item, email, new Date());
+    item = taken.item;
+    return { outcome: taken.outcome, view: toView(item, new Date()) };
   });
 
   for (const type of COMMAND_TYPES) {
@@ -135,19 +142,17 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
-      {
-        const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
-        await recordChanges(changes);
-        const lastSeq = changes.entries.at(-1)?.seq ?? 0;
-        const sent = new Set(changes.emails.map((e) => e.messageId));
-        item = {
-          ...item,
-          timeline: item.timeline.filter((e) => e.seq > lastSeq),
-          outbox: item.outbox.filter((e) => !sent.has(e.messageId)),
-          resolutionTags: item.resolutionTags.slice(changes.resolutionTags.length),
-        };
-        storedVersion = changes.summary.version;
-      }
+      const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
+      await recordChanges(changes);
+      const lastSeq = changes.entries.at(-1)?.seq ?? 0;
+      const sent = new Set(changes.emails.map((e) => e.messageId));
+      item = {
+        ...item,
+        timeline: item.timeline.filter((e) => e.seq > lastSeq),
+        outbox: item.outbox.filter((e) => !sent.has(e.messageId)),
+        resolutionTags: item.resolutionTags.slice(changes.resolutionTags.length),
+      };
+      storedVersion = changes.summary.version;
       changedByTimer = false;
       unstoredSince = undefined;
     }

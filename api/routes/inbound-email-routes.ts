@@ -123,31 +123,20 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     return readModel.refOfSentMessage(thread);
   }
 
-  /** Signals the item and waits for it to record the email; undefined when the item is closed. */
+  /** Hands the email to the item (one Update); undefined when the item is closed. */
   async function deliver(ref: string, e: InboundEmail): Promise<Outcome | undefined> {
-    const before = await gateway.view(ref).catch(async (error) => {
-      // Temporal keeps a closed item's history only for the namespace's retention period.
-      if (error instanceof ApiError && error.code === 'not_found' && (await readModel.summary(ref))?.state === 'closed') return undefined;
-      throw error;
-    });
-    if (!before || before.state === 'closed') return undefined;
     try {
-      await gateway.signalEmail(ref, e);
+      const taken = await gateway.takeEmail(ref, e);
+      if (taken.outcome === 'closed') return undefined;
+      await items.mirror(taken.view);
+      return { outcome: taken.outcome, ref };
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'invalid_transition') return undefined; // closed meanwhile
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === 'invalid_transition') return undefined; // the item's workflow has completed: closed
+      // Temporal keeps a closed item's history only for the namespace's retention period.
+      if (error.code === 'not_found' && (await readModel.summary(ref))?.state === 'closed') return undefined;
       throw error;
     }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const view = await gateway.view(ref);
-      const entry = await items.emailIn(view, e.messageId);
-      if (entry) {
-        await items.mirror(view);
-        return { outcome: entry.outcome as Outcome['outcome'], ref };
-      }
-      if (view.state === 'closed') return undefined;
-      await sleep(Math.min(20 + attempt * 10, 200));
-    }
-    throw new ApiError('unavailable', `${ref} has not taken the email yet (is its worker running?); send it again with the same messageId.`);
   }
 
   async function startFollowUp(closedRef: string, e: InboundEmail, c: Caller): Promise<Outcome> {

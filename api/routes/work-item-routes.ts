@@ -50,10 +50,14 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     return extra.length ? { ...full, linkedRefs: [...new Set([...full.linkedRefs, ...extra])] } : full;
   };
 
-  /** A view a command or a start returned: its change is in history, so the lists may show it. */
+  /**
+   * A view a command or a start returned: its change is in history, so the lists may show it.
+   * (No links to read: links are recorded outside the workflow only for a closed item, and a
+   * closed item takes no command.)
+   */
   const changed = async (view: WorkItemView): Promise<WorkItemView> => {
-    await items.mirror(view);
-    return present(view);
+    const [full] = await Promise.all([items.compose(view), items.mirror(view)]);
+    return full;
   };
 
   /** The item's current view; an item past Temporal's retention says so. */

@@ -185,6 +185,11 @@ export interface WorkItemInput {
   initialEmail?: InboundEmail;
   /** Close at once with this system method (an email to an unknown address, R35). */
   closeAs?: 'rejected_unknown_address';
+  /**
+   * When the item was created: the API sets it, so the view it answers with is the one the
+   * workflow computes from the same input (absent: the workflow's first task's time).
+   */
+  createdAt?: string;
   /** State carried over continue-as-new; absent on the first run. */
   carried?: WorkItem;
   /**

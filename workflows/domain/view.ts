@@ -59,23 +59,27 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
 }
 
 export function toSummary(item: WorkItem, now: Date): WorkItemSummary {
-  const sla = item.sla ? figures(item.sla, now) : undefined;
+  return summaryOfView(toView(item, now));
+}
+
+/** The list row of a view: the workflow's own, or one a command returned to the API. */
+export function summaryOfView(view: WorkItemView): WorkItemSummary {
   return {
-    ref: item.ref,
-    kind: item.kind,
-    state: item.state,
-    waitType: item.wait?.type ?? null,
-    highlighted: item.highlighted,
-    assignee: item.assignee ?? null,
-    queue: item.queue ?? null,
-    needsHuman: item.needsHuman,
-    title: item.fields.title ?? item.fields.shortDescription ?? null,
-    categoryId: item.category?.id ?? null,
-    parentRef: item.parentRef ?? null,
-    dueAt: sla?.dueAt ?? null,
-    breached: sla?.breached ?? false,
-    createdAt: item.createdAt,
-    updatedAt: item.updatedAt,
-    version: item.version,
+    ref: view.ref,
+    kind: view.kind,
+    state: view.state,
+    waitType: view.waitType ?? null,
+    highlighted: view.highlighted,
+    assignee: view.assignee ?? null,
+    queue: view.queue ?? null,
+    needsHuman: view.needsHuman,
+    title: view.title ?? view.shortDescription ?? null,
+    categoryId: view.categoryId ?? null,
+    parentRef: view.parentRef ?? null,
+    dueAt: view.sla?.dueAt ?? null,
+    breached: view.sla?.breached ?? false,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+    version: view.version,
   };
 }

@@ -1,0 +1,148 @@
+// `npm run bench:scale`: one worker and one dev server holding many open items.
+//   1. Baseline on an empty system: commands on random items of 16, beside bare Updates.
+//   2. ITEMS (10,000) tickets created through the API, CONCURRENCY (16) at a time; every other one
+//      then waits for more information with a timer a day ahead. Creation rate; worker RSS.
+//   3. The same commands on random open items, beside bare Updates measured again.
+//   4. The worker restarted with its workflow cache bounded to CACHE_BOUND (1,000) items: the
+//      commands again (most items now replay from history first) and RSS.
+//   5. One item's age: AGE_NOTES (10,000) notes on one ticket through the API, 4 at a time; at
+//      10, 100, 1,000 and 10,000 notes the run's events and bytes, the history bytes of one
+//      command (a window of 20), the command latency of the stretch and the response size.
+// Every figure is printed and written to bench/results/scale-<time>.json.
+// Uses TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise starts a dev server and PostgreSQL.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { startService, type RunningService } from '../worker/service.js';
+import { bareUpdates } from './bare-updates.js';
+import { startBenchServers } from './bench-servers.js';
+import { pool as inLanes, summarise, type Summary } from './stats.js';
+
+const ITEMS = Number(process.env.ITEMS ?? 10_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const CACHE_BOUND = Number(process.env.CACHE_BOUND ?? 1_000);
+const AGE_NOTES = Number(process.env.AGE_NOTES ?? 10_000);
+const SAMPLE = Number(process.env.SAMPLE ?? 400);
+const SAMPLE_CONCURRENCY = 4;
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const servers = await startBenchServers();
+const taskQueue = `scale-${randomUUID()}`;
+const adminToken = randomBytes(16).toString('hex');
+const start = (maxCachedWorkflows?: number) => startService({ ...servers, adminToken, taskQueue, maxCachedWorkflows, logger: pino({ level: 'warn' }) });
+let service: RunningService = await start();
+const results: Record<string, unknown> = { items: ITEMS, concurrency: CONCURRENCY, cacheBound: CACHE_BOUND, ageNotes: AGE_NOTES, at: new Date().toISOString() };
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const rss = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+};
+const fmt = (s: Summary) => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`;
+
+try {
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> => {
+    const res = await fetch(service.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return { json: JSON.parse(text), bytes: text.length };
+  };
+  await call('PUT', '/v1/categories/scale', adminToken, { name: 'Scale' });
+  const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).json.token as string;
+  const ticket = { kind: 'ticket', title: 'Scale', description: 'One of many', primaryContact: 'c@x.example', requester: 'c@x.example', categoryId: 'scale', submit: true };
+  const note = { text: 'note with about seventy characters of text in it, as people write them' };
+  const create = async () => (await call('POST', '/v1/work-items', agent, ticket)).json.ref as string;
+  const notesOn = async (refs: string[]): Promise<Summary> => {
+    const latencies: number[] = [];
+    await inLanes(SAMPLE, SAMPLE_CONCURRENCY, async () => {
+      const ref = refs[Math.floor(Math.random() * refs.length)];
+      const t0 = performance.now();
+      await call('POST', `/v1/work-items/${ref}/notes`, agent, note);
+      latencies.push(performance.now() - t0);
+    });
+    return summarise(latencies);
+  };
+  const report = (key: string, line: string, value: unknown) => {
+    console.log(line);
+    results[key] = value;
+  };
+
+  // 1. Empty system.
+  const few = await Promise.all(Array.from({ length: 16 }, create));
+  const emptyCommands = await notesOn(few);
+  const emptyBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
+  report('empty', `empty system: commands ${fmt(emptyCommands)}; bare Updates ${fmt(emptyBare)}`, { commands: emptyCommands, bare: emptyBare });
+
+  // 2. Many open items.
+  const rssBefore = rss();
+  const refs: string[] = [];
+  let t0 = performance.now();
+  await inLanes(ITEMS, CONCURRENCY, async (i) => {
+    refs.push(await create());
+    if ((i + 1) % 1000 === 0) console.log(`  created ${i + 1} (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
+  });
+  const createSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const waiting = refs.filter((_, i) => i % 2 === 0);
+  await inLanes(waiting.length, CONCURRENCY, async (i) => void (await call('POST', `/v1/work-items/${waiting[i]}/wait`, agent, { type: 'more_info', days: 1 })));
+  const waitSeconds = (performance.now() - t0) / 1000;
+  const rssOpen = rss();
+  report('creation', `created ${ITEMS} tickets in ${createSeconds.toFixed(0)} s: ${(ITEMS / createSeconds).toFixed(1)} items/s; ${waiting.length} then waiting (a day ahead) in ${waitSeconds.toFixed(0)} s`, { seconds: createSeconds, perSecond: ITEMS / createSeconds, waitSeconds });
+  report('rssDefaultCache', `process RSS (API + worker, default workflow cache): ${mb(rssBefore)} MB before, ${mb(rssOpen)} MB with ${ITEMS} open: ${((rssOpen - rssBefore) / ITEMS / 1024).toFixed(1)} KB per open item`, { before: rssBefore, open: rssOpen, perItem: (rssOpen - rssBefore) / ITEMS });
+
+  // 3. Commands with many open.
+  const open = refs.filter((_, i) => i % 2 === 1);
+  const openCommands = await notesOn(open);
+  const openBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
+  report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}`, { commands: openCommands, bare: openBare });
+
+  // 4. A bounded workflow cache.
+  await service.stop();
+  service = await start(CACHE_BOUND);
+  const rssRestart = rss();
+  const boundedCommands = await notesOn(open);
+  const rssBounded = rss();
+  report('boundedCache', `workflow cache bounded to ${CACHE_BOUND}: commands ${fmt(boundedCommands)} (most replay first); RSS ${mb(rssRestart)} MB after restart, ${mb(rssBounded)} MB after ${SAMPLE} commands on random items`, { commands: boundedCommands, rssAfterRestart: rssRestart, rss: rssBounded });
+
+  // 5. One item's age.
+  const old = await create();
+  const history = async () => (await call('GET', `/v1/work-items/${old}/history`, agent)).json as { runId: string; eventCount: number; sizeBytes: number };
+  const ages: unknown[] = [];
+  let posted = 0;
+  for (const checkpoint of [10, 100, 1_000, 10_000].filter((n) => n <= AGE_NOTES)) {
+    const latencies: number[] = [];
+    let responseBytes = 0;
+    await inLanes(Math.max(0, checkpoint - 20 - posted), 4, async () => {
+      posted++;
+      const s = performance.now();
+      responseBytes = (await call('POST', `/v1/work-items/${old}/notes`, agent, note)).bytes;
+      latencies.push(performance.now() - s);
+    });
+    // A window of 20 commands, one at a time, within one run: history bytes per command.
+    let perCommand = NaN;
+    for (let attempt = 0; attempt < 3 && Number.isNaN(perCommand); attempt++) {
+      const before = await history();
+      for (let k = 0; k < 20; k++) {
+        posted++;
+        const s = performance.now();
+        responseBytes = (await call('POST', `/v1/work-items/${old}/notes`, agent, note)).bytes;
+        latencies.push(performance.now() - s);
+      }
+      const after = await history();
+      if (after.runId === before.runId) perCommand = (after.sizeBytes - before.sizeBytes) / 20;
+    }
+    const h = await history();
+    const s = summarise(latencies);
+    ages.push({ notes: posted, runEvents: h.eventCount, runBytes: h.sizeBytes, bytesPerCommand: perCommand, responseBytes, latency: s });
+    console.log(`age ${String(posted).padStart(6)} notes: run ${h.eventCount} events, ${h.sizeBytes} bytes; ${perCommand.toFixed(0)} history bytes per command; response ${responseBytes} bytes; ${fmt(s)}`);
+  }
+  results.age = ages;
+} finally {
+  await service.stop();
+  await servers.stop();
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/scale-${Date.now()}.json`, import.meta.url);
+  await writeFile(file, JSON.stringify(results, null, 2));
+  console.log(`results: ${file.pathname}`);
+}
