@@ -42,11 +42,27 @@ const rss = () => {
 const fmt = (s: Summary) => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`;
 
 try {
+  // As a client should: a 503 (the server busy, Retry-After) is sent again, up to 5 times.
+  const refused: Record<string, number> = {};
+  const failures: string[] = [];
+  /** One request of many: a failure is counted and shown, and the run goes on. */
+  const tolerate = async (what: () => Promise<unknown>): Promise<void> => {
+    try {
+      await what();
+    } catch (error) {
+      if (failures.push(String((error as Error).message)) <= 3) console.log(`  failed: ${(error as Error).message}`);
+    }
+  };
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> => {
-    const res = await fetch(service.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-    return { json: JSON.parse(text), bytes: text.length };
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(service.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+      const text = await res.text();
+      if (res.status < 300) return { json: JSON.parse(text), bytes: text.length };
+      const key = `${res.status} ${(JSON.parse(text) as { error?: string }).error ?? ''}`;
+      refused[key] = (refused[key] ?? 0) + 1;
+      if (res.status !== 503 || attempt >= 5) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+    }
   };
   await call('PUT', '/v1/categories/scale', adminToken, { name: 'Scale' });
   const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).json.token as string;
@@ -55,12 +71,14 @@ try {
   const create = async () => (await call('POST', '/v1/work-items', agent, ticket)).json.ref as string;
   const notesOn = async (refs: string[]): Promise<Summary> => {
     const latencies: number[] = [];
-    await inLanes(SAMPLE, SAMPLE_CONCURRENCY, async () => {
-      const ref = refs[Math.floor(Math.random() * refs.length)];
-      const t0 = performance.now();
-      await call('POST', `/v1/work-items/${ref}/notes`, agent, note);
-      latencies.push(performance.now() - t0);
-    });
+    await inLanes(SAMPLE, SAMPLE_CONCURRENCY, () =>
+      tolerate(async () => {
+        const ref = refs[Math.floor(Math.random() * refs.length)];
+        const t0 = performance.now();
+        await call('POST', `/v1/work-items/${ref}/notes`, agent, note);
+        latencies.push(performance.now() - t0);
+      }),
+    );
     return summarise(latencies);
   };
   const report = (key: string, line: string, value: unknown) => {
@@ -78,14 +96,17 @@ try {
   const rssBefore = rss();
   const refs: string[] = [];
   let t0 = performance.now();
-  await inLanes(ITEMS, CONCURRENCY, async (i) => {
-    refs.push(await create());
-    if ((i + 1) % 1000 === 0) console.log(`  created ${i + 1} (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
-  });
+  await inLanes(ITEMS, CONCURRENCY, (i) =>
+    tolerate(async () => {
+      refs.push(await create());
+      if ((i + 1) % 1000 === 0) console.log(`  created ${i + 1} (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
+    }),
+  );
   const createSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const waiting = refs.filter((_, i) => i % 2 === 0);
-  await inLanes(waiting.length, CONCURRENCY, async (i) => void (await call('POST', `/v1/work-items/${waiting[i]}/wait`, agent, { type: 'more_info', days: 1 })));
+  await inLanes(waiting.length, CONCURRENCY, (i) => tolerate(() => call('POST', `/v1/work-items/${waiting[i]}/wait`, agent, { type: 'more_info', days: 1 })));
+  console.log(`  waits done, ${failures.length} failures so far`);
   const waitSeconds = (performance.now() - t0) / 1000;
   const rssOpen = rss();
   report('creation', `created ${ITEMS} tickets in ${createSeconds.toFixed(0)} s: ${(ITEMS / createSeconds).toFixed(1)} items/s; ${waiting.length} then waiting (a day ahead) in ${waitSeconds.toFixed(0)} s`, { seconds: createSeconds, perSecond: ITEMS / createSeconds, waitSeconds });
@@ -138,6 +159,7 @@ try {
     console.log(`age ${String(posted).padStart(6)} notes: run ${h.eventCount} events, ${h.sizeBytes} bytes; ${perCommand.toFixed(0)} history bytes per command; response ${responseBytes} bytes; ${fmt(s)}`);
   }
   results.age = ages;
+  report('refused', `answers other than 2xx along the way: ${JSON.stringify(refused)}; requests that failed after retries: ${failures.length}`, { refused, failures: failures.length });
 } finally {
   await service.stop();
   await servers.stop();

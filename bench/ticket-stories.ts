@@ -6,12 +6,15 @@
 //   STORIES=200 CONCURRENCY=8 npm run bench
 //
 // Uses TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise starts a dev server and a private
-// PostgreSQL, as the tests do.
+// PostgreSQL, as the tests do. With API_URL and ADMIN_TOKEN it drives a running service instead
+// (`npm start`: dev server + PGlite), with the baseline on TEMPORAL_ADDRESS (127.0.0.1:7233).
+//   API_URL=http://127.0.0.1:3000 ADMIN_TOKEN=$(cat .data/admin-token) npm run bench
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { Client, Connection } from '@temporalio/client';
 import { startService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
 import { startBenchServers } from './bench-servers.js';
@@ -24,12 +27,25 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const stops: Array<() => Promise<void>> = [];
   try {
-    const servers = await startBenchServers();
-    stops.unshift(servers.stop);
-    const { temporalAddress, databaseUrl } = servers;
-    const adminToken = randomBytes(16).toString('hex');
-    const service = await startService({ temporalAddress, databaseUrl, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
-    stops.unshift(service.stop);
+    let service: { url: string; client: Client };
+    let temporalAddress: string;
+    let adminToken: string;
+    if (process.env.API_URL) {
+      temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+      adminToken = process.env.ADMIN_TOKEN ?? '';
+      if (!adminToken) throw new Error('With API_URL, set ADMIN_TOKEN to the running service\'s admin token.');
+      const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+      stops.unshift(() => client.connection.close());
+      service = { url: process.env.API_URL, client };
+    } else {
+      const servers = await startBenchServers();
+      stops.unshift(servers.stop);
+      temporalAddress = servers.temporalAddress;
+      adminToken = randomBytes(16).toString('hex');
+      const started = await startService({ ...servers, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
+      stops.unshift(started.stop);
+      service = started;
+    }
 
     const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
       const res = await fetch(service.url + path, {
@@ -48,8 +64,9 @@ async function main(): Promise<void> {
     await call('PUT', '/v1/categories/bench-sla', adminToken, {
       name: 'Bench with SLA', requireResolutionCommunication: true, sla: { target: 'PT40H', calendarId: 'office', addWaitingTime: true, stopOn: ['more_info'] },
     });
-    const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).token as string;
-    const intake = (await call('POST', '/v1/resources', adminToken, { id: 'intake', name: 'Intake', kind: 'integration' })).token as string;
+    const run = randomUUID().slice(0, 8); // a running service keeps the resources of earlier runs
+    const agent = (await call('POST', '/v1/resources', adminToken, { id: `agent-${run}`, name: 'Agent', kind: 'human' })).token as string;
+    const intake = (await call('POST', '/v1/resources', adminToken, { id: `intake-${run}`, name: 'Intake', kind: 'integration' })).token as string;
 
     const commandLatencies: number[] = [];
     // By kind of request: the commands (one Update each), creation (a start) and inbound email.
