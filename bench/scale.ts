@@ -92,79 +92,82 @@ try {
   const emptyBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
   report('empty', `empty system: commands ${fmt(emptyCommands)}; bare Updates ${fmt(emptyBare)}`, { commands: emptyCommands, bare: emptyBare });
 
-  // 2. Many open items.
-  const rssBefore = rss();
-  const refs: string[] = [];
-  let t0 = performance.now();
-  await inLanes(ITEMS, CONCURRENCY, (i) =>
-    tolerate(async () => {
-      refs.push(await create());
-      if ((i + 1) % 1000 === 0) console.log(`  created ${i + 1} (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
-    }),
-  );
-  const createSeconds = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  const waiting = refs.filter((_, i) => i % 2 === 0);
-  await inLanes(waiting.length, CONCURRENCY, (i) => tolerate(() => call('POST', `/v1/work-items/${waiting[i]}/wait`, agent, { type: 'more_info', days: 1 })));
-  console.log(`  waits done, ${failures.length} failures so far`);
-  const waitSeconds = (performance.now() - t0) / 1000;
-  const rssOpen = rss();
-  report('creation', `created ${ITEMS} tickets in ${createSeconds.toFixed(0)} s: ${(ITEMS / createSeconds).toFixed(1)} items/s; ${waiting.length} then waiting (a day ahead) in ${waitSeconds.toFixed(0)} s`, { seconds: createSeconds, perSecond: ITEMS / createSeconds, waitSeconds });
-  report('rssDefaultCache', `process RSS (API + worker, default workflow cache): ${mb(rssBefore)} MB before, ${mb(rssOpen)} MB with ${ITEMS} open: ${((rssOpen - rssBefore) / ITEMS / 1024).toFixed(1)} KB per open item`, { before: rssBefore, open: rssOpen, perItem: (rssOpen - rssBefore) / ITEMS });
+  // 2. Many open items (ITEMS=0 runs the item's age alone).
+  if (ITEMS > 0) await manyOpenItems();
+  async function manyOpenItems(): Promise<void> {
+    const rssBefore = rss();
+    const refs: string[] = [];
+    let t0 = performance.now();
+    await inLanes(ITEMS, CONCURRENCY, (i) =>
+      tolerate(async () => {
+        refs.push(await create());
+        if ((i + 1) % 1000 === 0) console.log(`  created ${i + 1} (${((i + 1) / ((performance.now() - t0) / 1000)).toFixed(0)}/s)`);
+      }),
+    );
+    const createSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const waiting = refs.filter((_, i) => i % 2 === 0);
+    await inLanes(waiting.length, CONCURRENCY, (i) => tolerate(() => call('POST', `/v1/work-items/${waiting[i]}/wait`, agent, { type: 'more_info', days: 1 })));
+    console.log(`  waits done, ${failures.length} failures so far`);
+    const waitSeconds = (performance.now() - t0) / 1000;
+    const rssOpen = rss();
+    report('creation', `created ${ITEMS} tickets in ${createSeconds.toFixed(0)} s: ${(ITEMS / createSeconds).toFixed(1)} items/s; ${waiting.length} then waiting (a day ahead) in ${waitSeconds.toFixed(0)} s`, { seconds: createSeconds, perSecond: ITEMS / createSeconds, waitSeconds });
+    report('rssDefaultCache', `process RSS (API + worker, default workflow cache): ${mb(rssBefore)} MB before, ${mb(rssOpen)} MB with ${ITEMS} open: ${((rssOpen - rssBefore) / ITEMS / 1024).toFixed(1)} KB per open item`, { before: rssBefore, open: rssOpen, perItem: (rssOpen - rssBefore) / ITEMS });
 
-  // 3. Commands with many open.
-  const open = refs.filter((_, i) => i % 2 === 1);
-  const openCommands = await notesOn(open);
-  const openBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
-  report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}`, { commands: openCommands, bare: openBare });
+    // 3. Commands with many open.
+    const open = refs.filter((_, i) => i % 2 === 1);
+    const openCommands = await notesOn(open);
+    const openBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
+    report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}`, { commands: openCommands, bare: openBare });
 
-  // 4. A bounded workflow cache.
-  await service.stop();
-  service = await start(CACHE_BOUND);
-  const rssRestart = rss();
-  const boundedCommands = await notesOn(open);
-  const rssBounded = rss();
-  report('boundedCache', `workflow cache bounded to ${CACHE_BOUND}: commands ${fmt(boundedCommands)} (most replay first); RSS ${mb(rssRestart)} MB after restart, ${mb(rssBounded)} MB after ${SAMPLE} commands on random items`, { commands: boundedCommands, rssAfterRestart: rssRestart, rss: rssBounded });
+    // 4. A bounded workflow cache.
+    await service.stop();
+    service = await start(CACHE_BOUND);
+    const rssRestart = rss();
+    const boundedCommands = await notesOn(open);
+    const rssBounded = rss();
+    report('boundedCache', `workflow cache bounded to ${CACHE_BOUND}: commands ${fmt(boundedCommands)} (most replay first); RSS ${mb(rssRestart)} MB after restart, ${mb(rssBounded)} MB after ${SAMPLE} commands on random items`, { commands: boundedCommands, rssAfterRestart: rssRestart, rss: rssBounded });
+    }
 
-  // 5. One item's age.
-  const old = await create();
-  const history = async () => (await call('GET', `/v1/work-items/${old}/history`, agent)).json as { runId: string; eventCount: number; sizeBytes: number };
-  const ages: unknown[] = [];
-  let posted = 0;
-  for (const checkpoint of [10, 100, 1_000, 10_000].filter((n) => n <= AGE_NOTES)) {
-    const latencies: number[] = [];
-    let responseBytes = 0;
-    await inLanes(Math.max(0, checkpoint - 20 - posted), 4, async () => {
-      posted++;
-      const s = performance.now();
-      responseBytes = (await call('POST', `/v1/work-items/${old}/notes`, agent, note)).bytes;
-      latencies.push(performance.now() - s);
-    });
-    // A window of 20 commands, one at a time, within one run: history bytes per command.
-    let perCommand = NaN;
-    for (let attempt = 0; attempt < 3 && Number.isNaN(perCommand); attempt++) {
-      const before = await history();
-      for (let k = 0; k < 20; k++) {
+    // 5. One item's age.
+    const old = await create();
+    const history = async () => (await call('GET', `/v1/work-items/${old}/history`, agent)).json as { runId: string; eventCount: number; sizeBytes: number };
+    const ages: unknown[] = [];
+    let posted = 0;
+    for (const checkpoint of [10, 100, 1_000, 10_000].filter((n) => n <= AGE_NOTES)) {
+      const latencies: number[] = [];
+      let responseBytes = 0;
+      await inLanes(Math.max(0, checkpoint - 20 - posted), 4, async () => {
         posted++;
         const s = performance.now();
         responseBytes = (await call('POST', `/v1/work-items/${old}/notes`, agent, note)).bytes;
         latencies.push(performance.now() - s);
+      });
+      // A window of 20 commands, one at a time, within one run: history bytes per command.
+      let perCommand = NaN;
+      for (let attempt = 0; attempt < 3 && Number.isNaN(perCommand); attempt++) {
+        const before = await history();
+        for (let k = 0; k < 20; k++) {
+          posted++;
+          const s = performance.now();
+          responseBytes = (await call('POST', `/v1/work-items/${old}/notes`, agent, note)).bytes;
+          latencies.push(performance.now() - s);
+        }
+        const after = await history();
+        if (after.runId === before.runId) perCommand = (after.sizeBytes - before.sizeBytes) / 20;
       }
-      const after = await history();
-      if (after.runId === before.runId) perCommand = (after.sizeBytes - before.sizeBytes) / 20;
+      const h = await history();
+      const s = summarise(latencies);
+      ages.push({ notes: posted, runEvents: h.eventCount, runBytes: h.sizeBytes, bytesPerCommand: perCommand, responseBytes, latency: s });
+      console.log(`age ${String(posted).padStart(6)} notes: run ${h.eventCount} events, ${h.sizeBytes} bytes; ${perCommand.toFixed(0)} history bytes per command; response ${responseBytes} bytes; ${fmt(s)}`);
     }
-    const h = await history();
-    const s = summarise(latencies);
-    ages.push({ notes: posted, runEvents: h.eventCount, runBytes: h.sizeBytes, bytesPerCommand: perCommand, responseBytes, latency: s });
-    console.log(`age ${String(posted).padStart(6)} notes: run ${h.eventCount} events, ${h.sizeBytes} bytes; ${perCommand.toFixed(0)} history bytes per command; response ${responseBytes} bytes; ${fmt(s)}`);
+    results.age = ages;
+    report('refused', `answers other than 2xx along the way: ${JSON.stringify(refused)}; requests that failed after retries: ${failures.length}`, { refused, failures: failures.length });
+  } finally {
+    await service.stop();
+    await servers.stop();
+    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+    const file = new URL(`./results/scale-${Date.now()}.json`, import.meta.url);
+    await writeFile(file, JSON.stringify(results, null, 2));
+    console.log(`results: ${file.pathname}`);
   }
-  results.age = ages;
-  report('refused', `answers other than 2xx along the way: ${JSON.stringify(refused)}; requests that failed after retries: ${failures.length}`, { refused, failures: failures.length });
-} finally {
-  await service.stop();
-  await servers.stop();
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/scale-${Date.now()}.json`, import.meta.url);
-  await writeFile(file, JSON.stringify(results, null, 2));
-  console.log(`results: ${file.pathname}`);
-}
