@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
+import { ProcessStore } from './process-store.js';
 import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -36,7 +37,12 @@ export const RAW_EMAIL_LIMIT = '10mb';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: deps.logger, redact: LOG_REDACTION, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.disable('etag'); // no client sends If-None-Match; hashing every view costs each request
+  // One line per request at `info`; above that level the per-request child logger would be work
+  // for nothing (errors are logged by the error handler either way).
+  if (deps.logger.isLevelEnabled('info')) {
+    app.use(pinoHttp({ logger: deps.logger, redact: LOG_REDACTION, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  }
 
   const v1 = express.Router();
   v1.use(authenticate(deps.pool, deps.adminToken));
@@ -49,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   const routes = new Routes(v1, new IdempotencyStore(deps.pool), '/v1');
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
-  registerConfigRoutes(routes, config);
+  registerConfigRoutes(routes, config, new ProcessStore(deps.pool));
   const items = new ItemStore(deps.pool);
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items });

@@ -17,6 +17,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService, type RunningService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
+import { request } from './http-client.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
 
@@ -55,13 +56,13 @@ try {
   };
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> => {
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(service.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-      const text = await res.text();
+      const res = await request(service.url, method, path, token, body);
+      const text = res.text;
       if (res.status < 300) return { json: JSON.parse(text), bytes: text.length };
       const key = `${res.status} ${(JSON.parse(text) as { error?: string }).error ?? ''}`;
       refused[key] = (refused[key] ?? 0) + 1;
       if (res.status !== 503 || attempt >= 5) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.header('retry-after') ?? 1)));
     }
   };
   await call('PUT', '/v1/categories/scale', adminToken, { name: 'Scale' });

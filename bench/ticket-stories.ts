@@ -17,6 +17,8 @@ import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { startService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
+import { request } from './http-client.js';
+import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool, summarise, type Summary } from './stats.js';
 
@@ -48,14 +50,9 @@ async function main(): Promise<void> {
     }
 
     const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await fetch(service.url + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const json = await res.json();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
+      const res = await request(service.url, method, path, token, body);
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+      return JSON.parse(res.text);
     };
 
     // Configuration, and the people in the stories.
@@ -100,10 +97,15 @@ async function main(): Promise<void> {
     await story(-1);
     commandLatencies.length = 0;
     for (const list of Object.values(byKind)) list.length = 0;
+    const temporalPort = temporalAddress.split(':').at(-1) ?? '';
+    const cpu0 = cpuSnapshot(temporalPort);
+
     const t0 = performance.now();
     await pool(STORIES, CONCURRENCY, story);
     const storySeconds = (performance.now() - t0) / 1000;
     const stories = summarise(commandLatencies);
+    const storiesCpu = cpuPerRequest(cpu0, cpuSnapshot(temporalPort), stories.count);
+
     const history = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
     // The same story in a category with a working-time SLA that stops while waiting.
     await story(-2, 'bench-sla');
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
     console.log(`\nTicket stories: ${STORIES} stories, ${CONCURRENCY} at a time, ${stories.count / STORIES} requests each`);
     console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
     console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
+    console.log(`  stories: ${storiesCpu}\n  bare Updates: ${baseline.cpu}`);
     console.log(`ratio p50 request / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
     for (const [kind, latencies] of Object.entries(byKind)) {
       const s = summarise(latencies);

@@ -17,6 +17,7 @@ import {
   CancellationScope,
   condition,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -29,8 +30,8 @@ import { toCurrentShape } from './domain/carried-state.js';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
 import { Refusal } from './domain/refusal.js';
 import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/transitions.js';
-import type { WorkItem, WorkItemInput, WorkItemSummary } from './domain/types.js';
-import { toSummary, toView, type WorkItemView } from './domain/view.js';
+import type { TimelineEntry, WorkItem, WorkItemInput, WorkItemSummary } from './domain/types.js';
+import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/view.js';
 import { commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
@@ -64,19 +65,27 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let timer: ArmedTimer | undefined;
+  /**
+   * Set when a run settles each change in the handler that made it (search attributes, the timer),
+   * so that a command does not wake the main loop; runs recorded before that settle in the loop.
+   */
+  let settleChange: ((view?: WorkItemView) => void) | undefined;
 
   // A query may come long after the workflow's last task: figure the SLA as of the caller's time.
   setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(Date.now(), Date.parse(asOf ?? '') || 0))));
 
   setHandler(inboundEmailSignal, (email) => {
     item = receiveEmail(item, email, new Date()).item;
+    settleChange?.();
   });
 
   // The API's way in for email: one round trip, with what the email did.
   setHandler(inboundEmailUpdate, (email) => {
     const taken = receiveEmail(item, email, new Date());
     item = taken.item;
-    return { outcome: taken.outcome, view: toView(item, new Date()) };
+    const view = toView(item, new Date());
+    settleChange?.(view);
+    return { outcome: taken.outcome, view };
   });
 
   for (const type of COMMAND_TYPES) {
@@ -84,7 +93,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       commandUpdates[type],
       (request: CommandRequest) => {
         item = decide(item, type, request);
-        return toView(item, new Date());
+        const view = toView(item, new Date());
+        settleChange?.(view);
+        return view;
       },
       {
         validator: (request: CommandRequest) => {
@@ -138,7 +149,21 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0;
     const mustStoreNow = (): boolean =>
       changedByTimer || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
-    const tailChars = (): number => (item.timeline.length ? JSON.stringify(item.timeline).length : 0);
+    let measured: { tail: readonly TimelineEntry[]; chars: number } = { tail: [], chars: 0 };
+    const tailChars = (): number => {
+      if (measured.tail !== item.timeline) measured = { tail: item.timeline, chars: item.timeline.length ? JSON.stringify(item.timeline).length : 0 };
+      return measured.chars;
+    };
+    /** After a change: the operators' search attributes, and the one timer on the next instant due. */
+    const settle = (summary: WorkItemSummary = toSummary(item, new Date())): void => {
+      upsertChangedSearchAttributes(summary);
+      if (unstored()) unstoredSince ??= Date.now();
+      armTimer(nextDeadline(item), unstoredSince === undefined ? undefined : unstoredSince + storeAfterMs);
+    };
+    // A change is settled where it is made (no wake-up of this loop per command); runs recorded
+    // before this patch settled it here, after the handler, and replay so.
+    const settlesInHandlers = patched('changes-settled-in-handlers');
+    if (settlesInHandlers) settleChange = (view) => settle(view && summaryOfView(view));
 
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
@@ -158,11 +183,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     }
 
     for (;;) {
-      upsertChangedSearchAttributes(toSummary(item, new Date()));
-      if (unstored()) unstoredSince ??= Date.now();
-      armTimer(nextDeadline(item), unstoredSince === undefined ? undefined : unstoredSince + storeAfterMs);
+      settle();
       const seen = item.version;
-      await condition(() => timer?.fired === true || item.version !== seen || mustStoreNow() || historyIsLong());
+      await condition(() => timer?.fired === true || (!settlesInHandlers && item.version !== seen) || mustStoreNow() || historyIsLong());
       if (timer?.fired) {
         timer = undefined;
         const before = item;
