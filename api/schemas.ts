@@ -135,6 +135,47 @@ export const MailboxView = z
   .strict()
   .openapi('MailboxView');
 
+/** The most stages a process has, and actions a stage has (docs/api.md, "Processes"). */
+export const PROCESS_MAX_STAGES = 50;
+export const STAGE_MAX_ACTIONS = 50;
+const processName = text.max(200);
+export const ProcessPut = z
+  .object({
+    name: processName,
+    categoryId: id.optional(),
+    autoResolve: z.boolean().optional(),
+    stages: z
+      .array(
+        z
+          .object({
+            name: processName,
+            actions: z
+              .array(
+                z
+                  .object({
+                    type: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a word of letters, digits, _ and - (at most 40), e.g. review or start_case'),
+                    name: processName,
+                    robot: z.boolean().optional(),
+                    processId: id.optional(),
+                  })
+                  .strict(),
+              )
+              .max(STAGE_MAX_ACTIONS),
+          })
+          .strict(),
+      )
+      .max(PROCESS_MAX_STAGES),
+  })
+  .strict()
+  .openapi('Process');
+export const ProcessView = ProcessPut.extend({
+  id: z.string(),
+  version: z.number().int().openapi({ description: 'Each change is a new version; a case follows the version it started with.' }),
+})
+  .strict()
+  .openapi('ProcessView');
+export const ProcessList = z.object({ processes: z.array(ProcessView) }).openapi('ProcessList');
+
 // --- work items ---------------------------------------------------------------------------------
 
 /** One line: a title, a short description, a contact (the limit of an email's subject line). */

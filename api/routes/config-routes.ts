@@ -1,10 +1,25 @@
-// Admin configuration: resources (with their tokens), categories and mailboxes.
+// Admin configuration: resources (with their tokens), categories, calendars, processes and
+// mailboxes.
 
 import type { ConfigStore } from '../config-store.js';
-import type { Routes } from '../route.js';
-import { CalendarPut, CalendarView, CategoryPut, CategoryView, MailboxPut, MailboxView, ResourceCreate, ResourceCreated } from '../schemas.js';
+import { ApiError } from '../errors.js';
+import type { ProcessStore } from '../process-store.js';
+import { EVERYONE, type Routes } from '../route.js';
+import {
+  CalendarPut,
+  CalendarView,
+  CategoryPut,
+  CategoryView,
+  MailboxPut,
+  MailboxView,
+  ProcessList,
+  ProcessPut,
+  ProcessView,
+  ResourceCreate,
+  ResourceCreated,
+} from '../schemas.js';
 
-export function registerConfigRoutes(routes: Routes, config: ConfigStore): void {
+export function registerConfigRoutes(routes: Routes, config: ConfigStore, processes: ProcessStore): void {
   routes.add({
     method: 'post',
     path: '/resources',
@@ -38,6 +53,42 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore): void 
     body: CalendarPut,
     response: CalendarView,
     handler: ({ params, body }) => config.putCalendar(params.id, body),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/processes/:id',
+    summary: 'Create a process, or save a new version of it; every problem is answered at once (R26)',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: ProcessPut,
+    response: ProcessView,
+    handler: ({ params, body }) => processes.put(params.id, body),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/processes/:id',
+    summary: 'The current version of a process',
+    tag: 'configuration',
+    allow: EVERYONE,
+    response: ProcessView,
+    refusals: ['not_found'],
+    handler: async ({ params }) => {
+      const found = await processes.get(params.id);
+      if (!found) throw new ApiError('not_found', `No process ${params.id}: create it with PUT /v1/processes/${params.id}.`);
+      return found;
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/processes',
+    summary: 'The current version of every process',
+    tag: 'configuration',
+    allow: EVERYONE,
+    response: ProcessList,
+    handler: async () => ({ processes: await processes.list() }),
   });
 
   routes.add({

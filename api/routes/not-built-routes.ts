@@ -19,7 +19,6 @@ interface NotBuilt {
 }
 
 const NOT_BUILT: NotBuilt[] = [
-  { method: 'put', path: '/processes/:id', summary: 'Create or replace a process', tag: 'configuration', allow: ['admin'], what: 'Processes (cases)' },
   { method: 'post', path: '/legacy/map-status', summary: 'Map a v2020.1 status', tag: 'legacy', allow: ['admin', 'integration'], what: 'Legacy status mapping (R43)' },
   { method: 'post', path: '/legacy/import', summary: 'Import items from v2020.1', tag: 'legacy', allow: ['admin', 'integration'], what: 'Legacy import (R43)' },
   { method: 'post', path: '/work-items/:ref/cancel', summary: 'Cancel a case', tag: 'commands', allow: RESOURCES, what: 'Cases' },

@@ -41,7 +41,9 @@ const ROWS: Row[] = [
   { operationId: 'putCategoriesById', body: () => ({ name: 'Matrix' }), expect: ADMIN_ONLY(200) },
   { operationId: 'putCalendarsById', body: () => ({ timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'] } }), expect: ADMIN_ONLY(200) },
   { operationId: 'putMailboxesByAddress', body: () => ({ starts: 'ticket' }), expect: ADMIN_ONLY(200) },
-  { operationId: 'putProcessesById', body: () => ({ name: 'P', stages: [] }), expect: ADMIN_ONLY(501) },
+  { operationId: 'putProcessesById', body: () => ({ name: 'P', stages: [{ name: 'S', actions: [{ type: 'review', name: 'Check' }] }] }), expect: ADMIN_ONLY(200) },
+  { operationId: 'getProcessesById', on: 'no such process', expect: ALL(404) },
+  { operationId: 'getProcesses', expect: ALL(200) },
   // work items
   { operationId: 'postWorkItems', body: () => ({ kind: 'ticket', title: 'Made by the matrix' }), expect: ALL(201) },
   { operationId: 'postWorkItems', on: 'a case (not built yet)', body: () => ({ kind: 'case', shortDescription: 'A case' }), expect: ALL(501) },
