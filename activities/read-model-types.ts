@@ -1,6 +1,6 @@
 // The activities a work-item workflow calls, as types the workflow can import without I/O code.
 
-import type { OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/types.js';
+import type { OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
 
 /** Everything about an item not yet stored outside its workflow, all of it already in history. */
 export interface ItemChanges {

@@ -4,7 +4,7 @@
 // after a crash writes the same thing again and changes nothing.
 
 import type pg from 'pg';
-import type { WorkItemSummary } from '../workflows/domain/types.js';
+import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 import type { WorkItemActivities } from './read-model-types.js';
 
 /** The summary upsert; an older version never overwrites a newer one. */

@@ -1,6 +1,6 @@
 // Who is calling: resolved from the bearer token, and turned into the workflow's Actor.
 
-import type { Actor } from '../workflows/domain/types.js';
+import type { Actor } from '../workflows/domain/item/types.js';
 
 export type CallerKind = 'human' | 'robot' | 'integration' | 'admin';
 

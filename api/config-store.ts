@@ -1,14 +1,14 @@
 // Configuration in PostgreSQL: resources (with token hashes), categories and mailboxes.
 
 import type pg from 'pg';
-import { parseDurationMs } from '../workflows/domain/duration.js';
-import type { CategorySnapshot } from '../workflows/domain/types.js';
+import { parseDurationMs } from '../workflows/domain/item/duration.js';
+import type { CategorySnapshot } from '../workflows/domain/item/types.js';
 import { hashToken, newToken } from './auth.js';
 import { ApiError } from './errors.js';
 import type { z } from 'zod';
 import type { CalendarPut, CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
-import { calendarProblems, type BusinessCalendar } from '../workflows/domain/business-calendar.js';
-import { DEFAULT_AT_RISK_SHARE, type SlaRule } from '../workflows/domain/sla.js';
+import { calendarProblems, type BusinessCalendar } from '../workflows/domain/calendar/business-calendar.js';
+import { DEFAULT_AT_RISK_SHARE, type SlaRule } from '../workflows/domain/sla/sla.js';
 
 export interface Resource {
   id: string;

@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { REFUSAL_STATUS, type RefusalCode } from '../workflows/domain/refusal.js';
+import { REFUSAL_STATUS, type RefusalCode } from '../workflows/domain/item/refusal.js';
 
 export type ErrorCode =
   | RefusalCode

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { UPSERT_SUMMARY, summaryParams } from '../activities/read-model.js';
-import type { TimelineEntry } from '../workflows/domain/types.js';
-import { summaryOfView, type WorkItemView } from '../workflows/domain/view.js';
+import type { TimelineEntry } from '../workflows/domain/item/types.js';
+import { summaryOfView, type WorkItemView } from '../workflows/domain/item/view.js';
 
 /** Texts longer than this travel by reference; email bodies always do. */
 export const INLINE_TEXT_MAX_CHARS = 512;

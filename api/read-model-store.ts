@@ -2,8 +2,8 @@
 // email bookkeeping (deduplication by Message-ID, threads of sent mail).
 
 import type pg from 'pg';
-import type { Kind } from '../workflows/domain/types.js';
-import type { WorkItemSummary } from '../workflows/domain/types.js';
+import type { Kind } from '../workflows/domain/item/types.js';
+import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 
 const PREFIX: Record<Kind, string> = { ticket: 'T', case: 'C', action: 'A' };
 

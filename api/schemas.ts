@@ -3,8 +3,8 @@
 
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/duration.js';
-import { RESOLUTION_METHODS, STATES, WAIT_TYPES } from '../workflows/domain/types.js';
+import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/item/duration.js';
+import { RESOLUTION_METHODS, STATES, WAIT_TYPES } from '../workflows/domain/item/types.js';
 
 extendZodWithOpenApi(z);
 

@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
-import type { Command, CommandRequest } from '../workflows/domain/commands.js';
-import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/types.js';
-import type { WorkItemView } from '../workflows/domain/view.js';
+import type { Command, CommandRequest } from '../workflows/domain/item/commands.js';
+import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
+import type { WorkItemView } from '../workflows/domain/item/view.js';
 import { commandUpdates, inboundEmailUpdate, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
-import { createWorkItem } from '../workflows/domain/transitions.js';
-import { toView } from '../workflows/domain/view.js';
+import { createWorkItem } from '../workflows/domain/rules/transitions.js';
+import { toView } from '../workflows/domain/item/view.js';
 import type { workItem } from '../workflows/work-item.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 

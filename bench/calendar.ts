@@ -6,7 +6,7 @@
 //   N=500000 npx tsx bench/calendar.ts
 
 import { fileURLToPath } from 'node:url';
-import { addWorkingTime, type BusinessCalendar } from '../workflows/domain/business-calendar.js';
+import { addWorkingTime, type BusinessCalendar } from '../workflows/domain/calendar/business-calendar.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -16,7 +16,7 @@ import { ItemStore } from '../api/item-store.js';
 import { ReadModelStore } from '../api/read-model-store.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { startService } from '../worker/service.js';
-import type { Actor } from '../workflows/domain/types.js';
+import type { Actor } from '../workflows/domain/item/types.js';
 import { bareUpdates } from './bare-updates.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';

@@ -3,15 +3,21 @@
 //   2. ITEMS (10,000) tickets created through the API, CONCURRENCY (16) at a time; every other one
 //      then waits for more information with a timer a day ahead. Creation rate; worker RSS.
 //   3. The same commands on random open items, beside bare Updates measured again.
-//   4. The worker restarted with its workflow cache bounded to CACHE_BOUND (1,000) items: the
-//      commands again (most items now replay from history first) and RSS.
+//   4. A fresh process (so that RSS holds nothing of the first worker) with the workflow cache
+//      bounded to CACHE_BOUND (1,000) items: the commands again (most items now replay from
+//      history first) and its RSS.
 //   5. One item's age: AGE_NOTES (10,000) notes on one ticket through the API, 4 at a time; at
 //      10, 100, 1,000 and 10,000 notes the run's events and bytes, the history bytes of one
 //      command (a window of 20), the command latency of the stretch and the response size.
 // Every figure is printed and written to bench/results/scale-<time>.json.
 // Uses TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise starts a dev server and PostgreSQL.
 
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
@@ -28,12 +34,21 @@ const AGE_NOTES = Number(process.env.AGE_NOTES ?? 10_000);
 const SAMPLE = Number(process.env.SAMPLE ?? 400);
 const SAMPLE_CONCURRENCY = 4;
 
+/** Phase 4 runs in a child process of this script, given the open items by this file. */
+interface BoundedPhase {
+  taskQueue: string;
+  adminToken: string;
+  agent: string;
+  refs: string[];
+}
+const child: BoundedPhase | undefined = process.env.SCALE_BOUNDED_PHASE ? JSON.parse(readFileSync(process.env.SCALE_BOUNDED_PHASE, 'utf8')) : undefined;
+
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const servers = await startBenchServers();
-const taskQueue = `scale-${randomUUID()}`;
-const adminToken = randomBytes(16).toString('hex');
+const taskQueue = child?.taskQueue ?? `scale-${randomUUID()}`;
+const adminToken = child?.adminToken ?? randomBytes(16).toString('hex');
 const start = (maxCachedWorkflows?: number) => startService({ ...servers, adminToken, taskQueue, maxCachedWorkflows, logger: pino({ level: 'warn' }) });
-let service: RunningService = await start();
+let service: RunningService = await start(child ? CACHE_BOUND : undefined);
 const results: Record<string, unknown> = { items: ITEMS, concurrency: CONCURRENCY, cacheBound: CACHE_BOUND, ageNotes: AGE_NOTES, at: new Date().toISOString() };
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const rss = () => {
@@ -65,8 +80,8 @@ try {
       await new Promise((r) => setTimeout(r, 1000 * Number(res.header('retry-after') ?? 1)));
     }
   };
+  const agent = child?.agent ?? ((await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).json.token as string);
   await call('PUT', '/v1/categories/scale', adminToken, { name: 'Scale' });
-  const agent = (await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).json.token as string;
   const ticket = { kind: 'ticket', title: 'Scale', description: 'One of many', primaryContact: 'c@x.example', requester: 'c@x.example', categoryId: 'scale', submit: true };
   const note = { text: 'note with about seventy characters of text in it, as people write them' };
   const create = async () => (await call('POST', '/v1/work-items', agent, ticket)).json.ref as string;
@@ -87,6 +102,14 @@ try {
     results[key] = value;
   };
 
+  if (child) {
+    const rssStarted = rss();
+    const commands = await notesOn(child.refs);
+    console.log(`BOUNDED ${JSON.stringify({ commands, rssAfterStart: rssStarted, rss: rss() })}`);
+  } else {
+    await allPhases();
+  }
+  async function allPhases(): Promise<void> {
   // 1. Empty system.
   const few = await Promise.all(Array.from({ length: 16 }, create));
   const emptyCommands = await notesOn(few);
@@ -121,13 +144,11 @@ try {
     const openBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
     report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}`, { commands: openCommands, bare: openBare });
 
-    // 4. A bounded workflow cache.
+    // 4. A bounded workflow cache, in a fresh process.
     await service.stop();
-    service = await start(CACHE_BOUND);
-    const rssRestart = rss();
-    const boundedCommands = await notesOn(open);
-    const rssBounded = rss();
-    report('boundedCache', `workflow cache bounded to ${CACHE_BOUND}: commands ${fmt(boundedCommands)} (most replay first); RSS ${mb(rssRestart)} MB after restart, ${mb(rssBounded)} MB after ${SAMPLE} commands on random items`, { commands: boundedCommands, rssAfterRestart: rssRestart, rss: rssBounded });
+    const bounded = await boundedPhaseInAChild({ taskQueue, adminToken, agent, refs: open });
+    report('boundedCache', `workflow cache bounded to ${CACHE_BOUND} (a fresh process): commands ${fmt(bounded.commands)} (most replay first); RSS ${mb(bounded.rssAfterStart)} MB after start, ${mb(bounded.rss)} MB after ${SAMPLE} commands on random items`, bounded);
+    service = await start();
     }
 
     // 5. One item's age.
@@ -164,11 +185,28 @@ try {
     }
     results.age = ages;
     report('refused', `answers other than 2xx along the way: ${JSON.stringify(refused)}; requests that failed after retries: ${failures.length}`, { refused, failures: failures.length });
-  } finally {
-    await service.stop();
-    await servers.stop();
+  }
+} finally {
+  await service.stop();
+  await servers.stop();
+  if (!child) {
     await mkdir(new URL('./results/', import.meta.url), { recursive: true });
     const file = new URL(`./results/scale-${Date.now()}.json`, import.meta.url);
     await writeFile(file, JSON.stringify(results, null, 2));
     console.log(`results: ${file.pathname}`);
   }
+}
+
+/** Runs phase 4 in a child process of this script, against the same servers and items. */
+async function boundedPhaseInAChild(phase: BoundedPhase): Promise<{ commands: Summary; rssAfterStart: number; rss: number }> {
+  const file = join(tmpdir(), `scale-bounded-${randomUUID()}.json`);
+  await writeFile(file, JSON.stringify(phase));
+  const env = { ...process.env, SCALE_BOUNDED_PHASE: file, TEMPORAL_ADDRESS: servers.temporalAddress, DATABASE_URL: servers.databaseUrl };
+  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+  const line = out.split('\n').find((l) => l.startsWith('BOUNDED '));
+  if (code !== 0 || !line) throw new Error(`the bounded-cache phase failed (exit ${code}): ${out.slice(-2000)}`);
+  return JSON.parse(line.slice('BOUNDED '.length));
+}

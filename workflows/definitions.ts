@@ -3,9 +3,9 @@
 
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
-import type { InboundEmail, InboundOutcome } from './domain/types.js';
-import type { WorkItemView } from './domain/view.js';
+import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/item/commands.js';
+import type { InboundEmail, InboundOutcome } from './domain/item/types.js';
+import type { WorkItemView } from './domain/item/view.js';
 
 export const TASK_QUEUE = 'work-items';
 

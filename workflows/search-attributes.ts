@@ -2,7 +2,7 @@
 // Temporal UI's list: `SlaBreached = true`, `DueAt < "2026-12-01T00:00:00Z"`, `Assignee = "alice"`.
 
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
-import type { WorkItemSummary } from './domain/types.js';
+import type { WorkItemSummary } from './domain/item/types.js';
 
 export const WorkItemKind = defineSearchAttributeKey('WorkItemKind', SearchAttributeType.KEYWORD);
 export const WorkItemState = defineSearchAttributeKey('WorkItemState', SearchAttributeType.KEYWORD);

@@ -26,12 +26,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WorkItemActivities } from '../activities/read-model-types.js';
-import { toCurrentShape } from './domain/carried-state.js';
-import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/commands.js';
-import { Refusal } from './domain/refusal.js';
-import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/transitions.js';
-import type { TimelineEntry, WorkItem, WorkItemInput, WorkItemSummary } from './domain/types.js';
-import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/view.js';
+import { toCurrentShape } from './domain/item/carried-state.js';
+import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/item/commands.js';
+import { Refusal } from './domain/item/refusal.js';
+import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/rules/transitions.js';
+import type { TimelineEntry, WorkItem, WorkItemInput, WorkItemSummary } from './domain/item/types.js';
+import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
 import { commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 

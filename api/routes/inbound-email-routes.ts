@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type { z } from 'zod';
-import type { InboundEmail, WorkItemInput } from '../../workflows/domain/types.js';
+import type { InboundEmail, WorkItemInput } from '../../workflows/domain/item/types.js';
 import { toActor, type Caller } from '../caller.js';
 import { bareAddress, type ConfigStore } from '../config-store.js';
 import { ApiError } from '../errors.js';

@@ -2,9 +2,9 @@
 // Update; its reply is the item's full view after the command.
 
 import type { z } from 'zod';
-import type { Command } from '../../workflows/domain/commands.js';
-import { missingForSubmit } from '../../workflows/domain/required-fields.js';
-import type { WorkItemView } from '../../workflows/domain/view.js';
+import type { Command } from '../../workflows/domain/item/commands.js';
+import { missingForSubmit } from '../../workflows/domain/item/required-fields.js';
+import type { WorkItemView } from '../../workflows/domain/item/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
 import type { ItemStore } from '../item-store.js';

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { migrate } from '../../activities/db/migrate.js';
 import { createPool } from '../../activities/db/pool.js';
 import { createWorkItemActivities } from '../../activities/read-model.js';
-import type { WorkItemSummary } from '../../workflows/domain/types.js';
+import type { WorkItemSummary } from '../../workflows/domain/item/types.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 
 let db: FreshDatabase;

@@ -16,7 +16,7 @@ import { createPool } from '../../activities/db/pool.js';
 import { ItemStore } from '../../api/item-store.js';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
 import { startService, type RunningService } from '../../worker/service.js';
-import type { Actor } from '../../workflows/domain/types.js';
+import type { Actor } from '../../workflows/domain/item/types.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { freePort } from '../support/free-port.js';
 import { eventTypes } from '../support/history.js';

@@ -12,7 +12,7 @@ import {
   type BusinessCalendar,
   type Span,
   type Weekday,
-} from '../../workflows/domain/business-calendar.js';
+} from '../../workflows/domain/calendar/business-calendar.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

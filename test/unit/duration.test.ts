@@ -2,7 +2,7 @@
 // (R21, R36). Years and months have no fixed length, so they are refused.
 
 import { describe, expect, it } from 'vitest';
-import { isDuration, parseDurationMs } from '../../workflows/domain/duration.js';
+import { isDuration, parseDurationMs } from '../../workflows/domain/item/duration.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

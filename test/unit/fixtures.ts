@@ -1,10 +1,10 @@
 // Shared builders for the pure unit tests in test/unit: actors, categories, fixed times and
 // tickets in each state, built only through createWorkItem and applyCommand.
 
-import type { Command } from '../../workflows/domain/commands.js';
-import { Refusal } from '../../workflows/domain/refusal.js';
-import { applyCommand, createWorkItem } from '../../workflows/domain/transitions.js';
-import type { Actor, CategorySnapshot, EditableFields, InboundEmail, WorkItem, WorkItemInput } from '../../workflows/domain/types.js';
+import type { Command } from '../../workflows/domain/item/commands.js';
+import { Refusal } from '../../workflows/domain/item/refusal.js';
+import { applyCommand, createWorkItem } from '../../workflows/domain/rules/transitions.js';
+import type { Actor, CategorySnapshot, EditableFields, InboundEmail, WorkItem, WorkItemInput } from '../../workflows/domain/item/types.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -1,8 +1,8 @@
 // R5: what submitting needs, by kind; every missing field is listed at once, in a fixed order.
 
 import { describe, expect, it } from 'vitest';
-import { missingForSubmit } from '../../workflows/domain/required-fields.js';
-import type { EditableFields } from '../../workflows/domain/types.js';
+import { missingForSubmit } from '../../workflows/domain/item/required-fields.js';
+import type { EditableFields } from '../../workflows/domain/item/types.js';
 
 const COMPLETE_TICKET: EditableFields = {
   title: 'Invoice 42 unpaid',

@@ -1,7 +1,7 @@
 // The SLA clock's pure figures (R37, R38, R40): due date, stopped time, remaining time, banner.
 
 import { describe, expect, it } from 'vitest';
-import { banner, figures, nextSlaDeadline, shouldRun, type SlaClock, type SlaRule } from '../../workflows/domain/sla.js';
+import { banner, figures, nextSlaDeadline, shouldRun, type SlaClock, type SlaRule } from '../../workflows/domain/sla/sla.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');

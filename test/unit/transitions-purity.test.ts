@@ -4,10 +4,10 @@
 // adds at least one timeline entry (the read model orders rows by version).
 
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, type Command, type CommandType } from '../../workflows/domain/commands.js';
-import { Refusal } from '../../workflows/domain/refusal.js';
-import { applyCommand, createWorkItem, onDeadline, receiveEmail } from '../../workflows/domain/transitions.js';
-import type { Actor, WorkItem } from '../../workflows/domain/types.js';
+import { COMMAND_TYPES, type Command, type CommandType } from '../../workflows/domain/item/commands.js';
+import { Refusal } from '../../workflows/domain/item/refusal.js';
+import { applyCommand, createWorkItem, onDeadline, receiveEmail } from '../../workflows/domain/rules/transitions.js';
+import type { Actor, WorkItem } from '../../workflows/domain/item/types.js';
 import {
   after,
   alice,

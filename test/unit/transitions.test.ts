@@ -1,11 +1,11 @@
-// Pure, table-driven checks of the state machine in workflows/domain/transitions.ts. Each test
+// Pure, table-driven checks of the state machine in workflows/domain/rules/. Each test
 // names the rule it proves. The workflow-level stories are in test/workflows/ticket-lifecycle.test.ts;
 // these cover the pairs and edges those stories do not.
 
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, type Command, type CommandType } from '../../workflows/domain/commands.js';
-import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from '../../workflows/domain/transitions.js';
-import type { Actor, State, WorkItem } from '../../workflows/domain/types.js';
+import { COMMAND_TYPES, type Command, type CommandType } from '../../workflows/domain/item/commands.js';
+import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from '../../workflows/domain/rules/transitions.js';
+import type { Actor, State, WorkItem } from '../../workflows/domain/item/types.js';
 import {
   admin,
   after,

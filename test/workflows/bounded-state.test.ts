@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { InboundEmail } from '../../workflows/domain/types.js';
+import type { InboundEmail } from '../../workflows/domain/item/types.js';
 import { alice, WorkflowHarness } from '../support/workflow-harness.js';
 
 const { EventType } = proto.temporal.api.enums.v1;

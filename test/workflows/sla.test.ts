@@ -3,10 +3,10 @@
 
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusinessCalendar } from '../../workflows/domain/business-calendar.js';
-import type { SlaRule } from '../../workflows/domain/sla.js';
-import type { CategorySnapshot, TimelineEntry } from '../../workflows/domain/types.js';
-import type { WorkItemView } from '../../workflows/domain/view.js';
+import type { BusinessCalendar } from '../../workflows/domain/calendar/business-calendar.js';
+import type { SlaRule } from '../../workflows/domain/sla/sla.js';
+import type { CategorySnapshot, TimelineEntry } from '../../workflows/domain/item/types.js';
+import type { WorkItemView } from '../../workflows/domain/item/view.js';
 import { eventTypes } from '../support/history.js';
 import { alice, WorkflowHarness, type ItemHandle } from '../support/workflow-harness.js';
 

@@ -3,8 +3,8 @@
 // the next instant a timer must wake the workflow) is derived from those, so a change of rule
 // recomputes everything from the submission time.
 
-import { addWorkingTime, workingTimeBetween, type BusinessCalendar } from './business-calendar.js';
-import { WAIT_TYPES, type WaitType } from './types.js';
+import { addWorkingTime, workingTimeBetween, type BusinessCalendar } from '../calendar/business-calendar.js';
+import { WAIT_TYPES, type WaitType } from '../item/types.js';
 
 export const DEFAULT_AT_RISK_SHARE = 0.75;
 

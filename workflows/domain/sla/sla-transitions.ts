@@ -4,8 +4,8 @@
 // changes), and the at-risk and breach marks are recorded once when their instants come.
 
 import { dueAt, figures, isRunning, marksDue, nextSlaDeadline, reviseMarks, shouldRun, stopReason, type SlaClock } from './sla.js';
-import { record } from './timeline.js';
-import { SYSTEM, type WorkItem } from './types.js';
+import { record } from '../item/timeline.js';
+import { SYSTEM, type WorkItem } from '../item/types.js';
 
 export function nextSlaDeadlineOf(item: WorkItem): number | undefined {
   return item.sla ? nextSlaDeadline(item.sla) : undefined;

@@ -1,6 +1,6 @@
 // The work-item model shared by the workflow (deterministic code), the API and the tests.
 
-import type { SlaClock, SlaRule } from './sla.js';
+import type { SlaClock, SlaRule } from '../sla/sla.js';
 
 export const KINDS = ['ticket', 'case', 'action'] as const;
 export type Kind = (typeof KINDS)[number];

@@ -1,7 +1,7 @@
 // What callers see of an item: the full view (GET /v1/work-items/:ref, every command's reply)
 // and the summary row of the read model (R41).
 
-import { figures, type SlaFigures } from './sla.js';
+import { figures, type SlaFigures } from '../sla/sla.js';
 import type { EditableFields, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
 /** Carried over from the item as they are. */

@@ -1,12 +1,13 @@
-// Regression tests for defects found in review of the pure rules; each names the rule it proves
-// and says what used to go wrong.
+// The edges of the pure rules, where two of them meet: a deadline that passed before a command,
+// the owner guard on reopen, the highlight on reassignment, the resolution spell across a
+// reopen or a wait. Each test names the rule it proves and says what used to go wrong.
 
 import { describe, expect, it } from 'vitest';
-import { applyCommand, onDeadline, receiveEmail } from '../../workflows/domain/transitions.js';
+import { applyCommand, onDeadline, receiveEmail } from '../../workflows/domain/rules/transitions.js';
 import { admin, after, alice, bob, email, HOUR, inProgressTicket, refusalOf, resolvedTicket, robbie, run, STRICT, todoTicket, waitingTicket } from './fixtures.js';
-import type { SlaRule } from '../../workflows/domain/sla.js';
+import type { SlaRule } from '../../workflows/domain/sla/sla.js';
 
-describe('defects found in review', () => {
+describe('where rules meet', () => {
   // R13: "marked as needing a human so that robots do not take it again". pickUp and
   // assign/unassign to a robot refuse a needsHuman item, but setState todo -> in_progress by a
   // robot assigns the robot and starts work.

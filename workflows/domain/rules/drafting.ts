@@ -1,0 +1,87 @@
+// Creating an item and its draft (R1-R8): the item is born (R4: a draft, or todo for an action),
+// edited, and submitted once what its kind requires is filled in (R5); the description becomes
+// the first note (R6). A draft may also be resolved as it is (R8, in resolution.ts).
+
+import type { Command } from '../item/commands.js';
+import { missingForSubmit } from '../item/required-fields.js';
+import { invalidTransition, Refusal } from '../item/refusal.js';
+import { remember } from '../item/seen-messages.js';
+import { reconcileSla } from '../sla/sla-transitions.js';
+import { record } from '../item/timeline.js';
+import { SYSTEM, type Actor, type WorkItem, type WorkItemInput } from '../item/types.js';
+import { emailInEntry } from './email.js';
+import { initialState } from './kinds.js';
+import { close } from './resolution.js';
+import { definedOnly, setState, touch } from './steps.js';
+
+export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
+  const at = now.toISOString();
+  let item: WorkItem = {
+    ref: input.ref,
+    kind: input.kind,
+    state: initialState(input.kind), // R4
+    highlighted: false,
+    queue: input.queue,
+    needsHuman: false,
+    fields: { ...input.fields },
+    category: input.category,
+    processId: input.processId,
+    parentRef: input.parentRef,
+    childRefs: [],
+    linkedRefs: [...(input.linkedRefs ?? [])],
+    timeline: [],
+    timelineLength: 0,
+    resolutionTags: [],
+    spell: { startSeq: 0 },
+    seenMessageIds: [],
+    outbox: [],
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+  };
+  item = record(item, input.createdBy, at, { type: 'created', kind: input.kind, linkedRefs: item.linkedRefs });
+  if (input.initialEmail) {
+    item = remember(item, input.initialEmail.messageId);
+    item = record(item, { ...SYSTEM, id: input.initialEmail.from }, at, emailInEntry(input.initialEmail, 'attached'));
+  }
+  if (input.closeAs) {
+    item = { ...item, resolutionMethod: input.closeAs, resolvedAt: at };
+    item = record(item, SYSTEM, at, { type: 'resolved', method: input.closeAs });
+    return close(item, SYSTEM, at);
+  }
+  if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at);
+  return { ...reconcileSla(item, at), version: 1 };
+}
+
+/** `edit`: changes the fields given (at least one); an update, so R10 applies. */
+export function edit(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'edit' }>, at: string): WorkItem {
+  const touched = touch(item, actor, command.type, at);
+  const changed = Object.keys(command.fields).filter((k) => command.fields[k as keyof typeof command.fields] !== undefined);
+  let next: WorkItem = { ...touched, fields: { ...touched.fields, ...definedOnly(command.fields) } };
+  if (command.category !== undefined) {
+    next = { ...next, category: command.category ?? undefined };
+    changed.push('categoryId');
+  }
+  if (changed.length === 0) throw new Refusal('invalid_request', 'Nothing to change: name at least one field.');
+  return record(next, actor, at, { type: 'edited', fields: changed });
+}
+
+/** R5: a draft is submitted once what its kind requires is filled in. */
+export function submit(item: WorkItem, actor: Actor, at: string): WorkItem {
+  if (item.state !== 'draft') throw invalidTransition(item.state, 'submit', 'only a draft is submitted');
+  const missing = missingForSubmit(item.kind, item.fields, item.category?.id);
+  if (missing.length > 0) {
+    throw new Refusal('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
+  }
+  return submitted(item, actor, at);
+}
+
+function submitted(item: WorkItem, actor: Actor, at: string): WorkItem {
+  let next = setState({ ...item, submittedAt: at }, actor, at, 'todo');
+  next = record(next, actor, at, { type: 'submitted' });
+  if (next.fields.description) {
+    // R6: the description becomes the first note of the timeline.
+    next = record(next, actor, at, { type: 'note', text: next.fields.description, isResolution: false, initialSubmission: true });
+  }
+  return next;
+}

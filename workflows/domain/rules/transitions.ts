@@ -1,0 +1,54 @@
+// The work item's behaviour as pure functions: (item, event, time) -> next item. The workflow
+// calls them from Update validators (to refuse) and handlers (to apply); unit tests call them
+// directly. Nothing here does I/O or reads the clock.
+//
+// This module is the way in: each command goes to the rule that owns it, in the module named
+// for its concern (drafting, work, waits, email, resolution, deadlines; docs: README, "Where each
+// rule lives").
+
+import type { Command, CommandType } from '../item/commands.js';
+import { invalidTransition } from '../item/refusal.js';
+import { reconcileSla } from '../sla/sla-transitions.js';
+import { asChange } from '../item/timeline.js';
+import type { Actor, WorkItem } from '../item/types.js';
+import { catchUp } from './deadlines.js';
+import { edit, submit } from './drafting.js';
+import { sendEmail } from './email.js';
+import { reopenByHand, resolve } from './resolution.js';
+import { cancelWait, wait } from './waits.js';
+import { addNote, pickUp, reassign, reject, setStateByHand } from './work.js';
+
+export { createWorkItem } from './drafting.js';
+export { nextDeadline, onDeadline } from './deadlines.js';
+export { receiveEmail } from './email.js';
+export { MANUAL_METHODS } from './kinds.js';
+
+type Rule<T extends CommandType> = (item: WorkItem, actor: Actor, command: Extract<Command, { type: T }>, now: Date) => WorkItem;
+
+/** Every command, and the rule that decides it. */
+const RULES: { [T in CommandType]: Rule<T> } = {
+  edit: (item, actor, command, now) => edit(item, actor, command, now.toISOString()),
+  submit: (item, actor, _command, now) => submit(item, actor, now.toISOString()),
+  pickUp: (item, actor, _command, now) => pickUp(item, actor, now.toISOString()),
+  assign: (item, actor, command, now) => reassign(item, actor, command, now.toISOString()),
+  unassign: (item, actor, command, now) => reassign(item, actor, command, now.toISOString()),
+  setState: (item, actor, command, now) => setStateByHand(item, actor, command, now.toISOString()),
+  reject: (item, actor, command, now) => reject(item, actor, command, now.toISOString()),
+  wait: (item, actor, command, now) => wait(item, actor, command.wait, now),
+  cancelWait: (item, actor, _command, now) => cancelWait(item, actor, now.toISOString()),
+  addNote: (item, actor, command, now) => addNote(item, actor, command, now.toISOString()),
+  sendEmail: (item, actor, command, now) => sendEmail(item, actor, command, now),
+  resolve: (item, actor, command, now) => resolve(item, actor, command.method, command.reason, now, 'resolve'),
+  reopen: (item, actor, _command, now) => reopenByHand(item, actor, now.toISOString()),
+};
+
+/**
+ * Applies one command. Throws a Refusal, and changes nothing, when the command is not allowed.
+ * The input item is never mutated.
+ */
+export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
+  const caughtUp = catchUp(current, now);
+  if (caughtUp.state === 'closed') throw invalidTransition('closed', command.type, 'a closed item is final');
+  const rule = RULES[command.type] as Rule<typeof command.type>;
+  return asChange(caughtUp, reconcileSla(rule(caughtUp, actor, command as never, now), now.toISOString()));
+}
