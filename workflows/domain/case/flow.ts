@@ -21,7 +21,7 @@
 //   so the flow goes on. Rework leaves actions still open where they are (they may still finish).
 
 import { Refusal } from '../item/refusal.js';
-import type { ProcessAction, ProcessDefinition } from './process-definition.js';
+import { actionKey, type ProcessAction, type ProcessDefinition } from './process-definition.js';
 
 export interface FlowAction {
   /** Its ref once the case has launched it (the case allocates refs when it launches). */
@@ -128,14 +128,14 @@ export function reworkActions(flow: CaseFlow, refs: string[]): CaseFlow {
     }
     return action;
   });
-  return ask(flow, chosen.map((a) => copyOf(a)));
+  return ask(flow, chosen.map((a) => launchOf(a, a.stageIndex, true)));
 }
 
 /** R28: an action launched by hand joins the current stage. */
 export function launchByHand(flow: CaseFlow, action: Pick<ProcessAction, 'type' | 'name' | 'robot' | 'processId'>): CaseFlow {
   const current = flow.stageIndex;
   if (current === undefined || flow.complete) throw new Refusal('invalid_request', 'The case has no stage running to launch an action in.');
-  return ask(flow, [{ ...action, stageIndex: current, byHand: true }]);
+  return ask(flow, [launchOf(action, current, true)]);
 }
 
 /** R28: a relaunch is a new copy of a closed action of this case; the old one stays closed. */
@@ -143,7 +143,7 @@ export function relaunch(flow: CaseFlow, ref: string): CaseFlow {
   const action = flow.actions.find((a) => a.ref === ref);
   if (!action) throw new Refusal('invalid_request', `${ref} is not an action of this case; relaunch takes one of its own.`);
   if (action.state !== 'closed') throw new Refusal('invalid_request', `${ref} is still open; only a closed action is relaunched.`);
-  return ask(flow, [copyOf(action)]);
+  return ask(flow, [launchOf(action, action.stageIndex, true)]);
 }
 
 /** True when every action of the stage is done: its latest copy complete, or failed and accepted. */
@@ -161,15 +161,7 @@ function advance(flow: CaseFlow, process: ProcessDefinition): CaseFlow {
 }
 
 function enterStage(flow: CaseFlow, process: ProcessDefinition, stageIndex: number): CaseFlow {
-  const stage = process.stages[stageIndex];
-  const launches = stage.actions.map((a) => ({
-    type: a.type,
-    name: a.name,
-    ...(a.robot !== undefined ? { robot: a.robot } : {}),
-    ...(a.processId !== undefined ? { processId: a.processId } : {}),
-    stageIndex,
-    byHand: false,
-  }));
+  const launches = process.stages[stageIndex].actions.map((a) => launchOf(a, stageIndex, false));
   return ask(withAttention({ ...flow, stageIndex, complete: false }), launches);
 }
 
@@ -201,16 +193,17 @@ function withAttention(flow: CaseFlow): CaseFlow {
 
 /** Copies of one action share its slot: its stage and name. */
 function slot(a: Pick<FlowAction, 'stageIndex' | 'name'>): string {
-  return `${a.stageIndex}\u0000${a.name.trim().toLowerCase()}`;
+  return `${a.stageIndex}\u0000${actionKey(a.name)}`;
 }
 
-function copyOf(a: FlowAction): ActionLaunch {
+/** A launch of `action` (of the process, or a copy of a launched one) into a stage. */
+function launchOf(a: Pick<ProcessAction, 'type' | 'name' | 'robot' | 'processId'>, stageIndex: number, byHand: boolean): ActionLaunch {
   return {
     type: a.type,
     name: a.name,
     ...(a.robot !== undefined ? { robot: a.robot } : {}),
     ...(a.processId !== undefined ? { processId: a.processId } : {}),
-    stageIndex: a.stageIndex,
-    byHand: true,
+    stageIndex,
+    byHand,
   };
 }

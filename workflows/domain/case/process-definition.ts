@@ -54,7 +54,7 @@ export function processProblems(id: string, definition: ProcessDefinition, conte
     const seen = new Set<string>();
     stage.actions.forEach((action, a) => {
       const at = ['stages', s, 'actions', a];
-      const key = action.name.trim().toLowerCase();
+      const key = actionKey(action.name);
       if (seen.has(key)) problems.push({ path: [...at, 'name'], message: `stage ${s} (${stage.name}) has two actions named ${action.name}` });
       seen.add(key);
       if (action.type === START_CASE) {
@@ -70,6 +70,11 @@ export function processProblems(id: string, definition: ProcessDefinition, conte
   const cycle = startCaseCycle(id, definition, context.processes);
   if (cycle) problems.push({ path: ['stages'], message: `start_case actions would start cases in a cycle: ${cycle.join(' -> ')}` });
   return problems;
+}
+
+/** Two actions of one stage are the same action when their names match without case and spaces around. */
+export function actionKey(name: string): string {
+  return name.trim().toLowerCase();
 }
 
 /** The processes a definition's `start_case` actions start. */

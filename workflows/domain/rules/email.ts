@@ -49,8 +49,8 @@ export function emailInEntry(email: InboundEmail, outcome: InboundOutcome): NewE
 
 /** An outbound email: queued for the relay, on the timeline; with `resolve`, R24. */
 export function sendEmail(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'sendEmail' }>, now: Date): WorkItem {
-  let next = touch(item, actor, 'sendEmail', now.toISOString());
   const at = now.toISOString();
+  let next = touch(item, actor, 'sendEmail', at);
   if (next.state === 'draft' && !next.fields.title && !next.fields.description) {
     next = { ...next, fields: { ...next.fields, title: command.subject, description: command.body } }; // R7
   }
