@@ -16,6 +16,8 @@ export interface ItemChanges {
 export interface WorkItemActivities {
   /** Stores an item's changes in one transaction: timeline entries, outbox, summary row. */
   recordChanges(changes: ItemChanges): Promise<void>;
+  /** The ref of the action a case launches as its `launchId`-th launch: allocated once, the same on a retry (R1, R26). */
+  allocateActionRef(launch: { caseRef: string; launchId: number }): Promise<string>;
   /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */
   syncSummary(summary: WorkItemSummary): Promise<void>;
   /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. (Runs started before layout 2.) */

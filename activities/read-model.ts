@@ -51,6 +51,20 @@ export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
       if (process.env.WORK_ITEMS_FAULT === 'kill-after-store') process.kill(process.pid, 'SIGKILL'); // fault tests only
     },
 
+    async allocateActionRef({ caseRef, launchId }) {
+      const { rows } = await pool.query<{ ref: string }>(
+        `WITH inserted AS (
+           INSERT INTO action_launches (case_ref, launch_id, ref)
+           VALUES ($1, $2, 'A-' || lpad(nextval('action_ref_seq')::text, 6, '0'))
+           ON CONFLICT (case_ref, launch_id) DO NOTHING
+           RETURNING ref
+         )
+         SELECT ref FROM inserted UNION ALL SELECT ref FROM action_launches WHERE case_ref = $1 AND launch_id = $2`,
+        [caseRef, launchId],
+      );
+      return rows[0].ref;
+    },
+
     async syncSummary(s) {
       await pool.query(UPSERT_SUMMARY, summaryParams(s));
     },

@@ -4,7 +4,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/item/commands.js';
-import type { InboundEmail, InboundOutcome } from './domain/item/types.js';
+import type { InboundEmail, InboundOutcome, ResolutionMethod } from './domain/item/types.js';
 import type { WorkItemView } from './domain/item/view.js';
 
 export const TASK_QUEUE = 'work-items';
@@ -13,6 +13,11 @@ export const TASK_QUEUE = 'work-items';
 export const viewQuery = defineQuery<WorkItemView, [asOf?: string]>('view');
 
 export const inboundEmailSignal = defineSignal<[InboundEmail]>('inboundEmail');
+
+/** R25, R29: an action tells its case it closed (sent by the action's workflow; a repeat is harmless). */
+export const actionClosedSignal = defineSignal<[{ ref: string; method: ResolutionMethod; reason?: string }]>('actionClosed');
+/** R19: a cancelled case tells an open action to close (a repeat is harmless). */
+export const caseCancelledSignal = defineSignal<[{ caseRef: string; reason: string }]>('caseCancelled');
 
 /** Inbound email as an Update: the answer says what the email did, with the item's view. */
 export interface EmailTaken {

@@ -11,17 +11,21 @@
 // continues as new; otherwise within `storeAfterMs` of the change (the API writes the summary row
 // of every command it sends, so the lists do not wait for that).
 
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   makeContinueAsNewFunc,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,13 +33,24 @@ import type { WorkItemActivities } from '../activities/read-model-types.js';
 import { toCurrentShape } from './domain/item/carried-state.js';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/item/commands.js';
 import { Refusal } from './domain/item/refusal.js';
-import { applyCommand, createWorkItem, nextDeadline, onDeadline, receiveEmail } from './domain/rules/transitions.js';
-import type { TimelineEntry, WorkItem, WorkItemInput, WorkItemSummary } from './domain/item/types.js';
+import {
+  actionClosedNotice,
+  actionLaunched,
+  applyCommand,
+  caseCancelledNotice,
+  createWorkItem,
+  nextDeadline,
+  onDeadline,
+  receiveEmail,
+  type RuleContext,
+} from './domain/rules/transitions.js';
+import { SYSTEM, type ItemNotice, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
+import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
-import { commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
+import { actionClosedSignal, caseCancelledSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
-const { recordChanges } = proxyActivities<WorkItemActivities>({
+const { recordChanges, allocateActionRef } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
 });
@@ -70,6 +85,10 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
    * so that a command does not wake the main loop; runs recorded before that settle in the loop.
    */
   let settleChange: ((view?: WorkItemView) => void) | undefined;
+  /** A case's process, in the version it started with (R26): rules read it, the item does not carry it. */
+  const context: RuleContext = { process: input.process };
+  /** Set when another item changed this one (a notice): that change is stored at once, for the lists. */
+  let changedByNotice = false;
 
   // A query may come long after the workflow's last task: figure the SLA as of the caller's time.
   setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(Date.now(), Date.parse(asOf ?? '') || 0))));
@@ -88,11 +107,25 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     return { outcome: taken.outcome, view };
   });
 
+  // Notices from other items (R25, R29, R19): the receiver ignores a repeat.
+  setHandler(actionClosedSignal, (notice) => {
+    const before = item;
+    item = actionClosedNotice(item, context.process, notice, new Date());
+    changedByNotice ||= item !== before;
+    settleChange?.();
+  });
+  setHandler(caseCancelledSignal, (notice) => {
+    const before = item;
+    item = caseCancelledNotice(item, notice, new Date());
+    changedByNotice ||= item !== before;
+    settleChange?.();
+  });
+
   for (const type of COMMAND_TYPES) {
     setHandler(
       commandUpdates[type],
       (request: CommandRequest) => {
-        item = decide(item, type, request);
+        item = decide(item, type, request, context);
         const view = toView(item, new Date());
         settleChange?.(view);
         return view;
@@ -102,7 +135,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           if (bounded && item.timeline.length >= BUSY_AT_ENTRIES) {
             throw ApplicationFailure.create({ type: 'item_busy', message: `${item.ref} is storing its recent changes; send the command again in a moment.`, nonRetryable: true });
           }
-          void decide(item, type, request);
+          void decide(item, type, request, context);
         },
       },
     );
@@ -148,7 +181,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const unstored = (): boolean =>
       item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0;
     const mustStoreNow = (): boolean =>
-      changedByTimer || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
+      changedByTimer || changedByNotice || (item.kind === 'action' && storedVersion === 0) || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
     let measured: { tail: readonly TimelineEntry[]; chars: number } = { tail: [], chars: 0 };
     const tailChars = (): number => {
       if (measured.tail !== item.timeline) measured = { tail: item.timeline, chars: item.timeline.length ? JSON.stringify(item.timeline).length : 0 };
@@ -179,24 +212,30 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       };
       storedVersion = changes.summary.version;
       changedByTimer = false;
+      changedByNotice = false;
       unstoredSince = undefined;
     }
 
     for (;;) {
       settle();
       const seen = item.version;
-      await condition(() => timer?.fired === true || (!settlesInHandlers && item.version !== seen) || mustStoreNow() || historyIsLong());
+      await condition(() => timer?.fired === true || (!settlesInHandlers && item.version !== seen) || mustStoreNow() || hasOutgoing() || historyIsLong());
       if (timer?.fired) {
         timer = undefined;
         const before = item;
         item = onDeadline(item, new Date());
         changedByTimer ||= item !== before;
       }
+      while (hasOutgoing()) {
+        await sendOutgoing();
+        settle();
+      }
       const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
       if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
       if (item.state === 'closed') {
         // A closed item refuses every command, so this store is the last.
         await condition(allHandlersFinished);
+        while (hasOutgoing()) await sendOutgoing();
         while (unstored()) await store();
         upsertChangedSearchAttributes(toSummary(item, new Date()));
         return toView(item, new Date());
@@ -207,6 +246,66 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
         await condition(allHandlersFinished);
         return continueAsNew();
       }
+    }
+  }
+
+  /** Actions a case is to launch, or notices to other items, not done yet (R26, R32). */
+  function hasOutgoing(): boolean {
+    return (item.flow?.pending.length ?? 0) > 0 || (item.notices?.length ?? 0) > 0;
+  }
+
+  /** Launches the first pending action, or sends the first notice. */
+  async function sendOutgoing(): Promise<void> {
+    const launch = item.flow?.pending[0];
+    if (launch) {
+      const ref = await launchAction(launch);
+      item = actionLaunched(item, launch.launchId, ref, new Date());
+      return;
+    }
+    const notice = item.notices![0];
+    await sendNotice(notice);
+    item = { ...item, notices: item.notices!.slice(1) };
+  }
+
+  /**
+   * R26: an action is its own work item, started as a child of its case (the Temporal UI links
+   * them) that outlives it: a cancelled case closes its actions by notice, not by Temporal.
+   */
+  async function launchAction(launch: PendingLaunch): Promise<string> {
+    const ref = await allocateActionRef({ caseRef: item.ref, launchId: launch.launchId });
+    const actionInput: WorkItemInput = {
+      ref,
+      kind: 'action',
+      createdBy: SYSTEM,
+      fields: { title: launch.name },
+      queue: item.queue,
+      submit: false,
+      parentRef: item.ref,
+      action: { type: launch.type, stageIndex: launch.stageIndex, ...(launch.robot !== undefined ? { robot: launch.robot } : {}), ...(launch.processId ? { processId: launch.processId } : {}) },
+      layout: 2,
+      ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
+    };
+    try {
+      await startChild(workItem, {
+        workflowId: ref,
+        args: [actionInput],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        memo: { kind: 'action', ref },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // started before a crash
+    }
+    return ref;
+  }
+
+  /** R32: a Signal to the other item's current run; an item that has ended needs no notice. */
+  async function sendNotice(notice: ItemNotice): Promise<void> {
+    const other = getExternalWorkflowHandle(notice.to);
+    try {
+      if (notice.type === 'actionClosed') await other.signal(actionClosedSignal, { ref: notice.ref, method: notice.method, ...(notice.reason ? { reason: notice.reason } : {}) });
+      else await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason });
+    } catch {
+      // The other item has closed (its workflow completed) or never existed: nothing waits for this.
     }
   }
 
@@ -261,12 +360,12 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 }
 
 /** Runs a command through the rules; a refusal becomes a failure the caller reads (code, details). */
-function decide(item: WorkItem, type: CommandType, request: CommandRequest): WorkItem {
+function decide(item: WorkItem, type: CommandType, request: CommandRequest, context: RuleContext): WorkItem {
   if (request.command.type !== type) {
     throw ApplicationFailure.nonRetryable(`Update ${type} carried a ${request.command.type} command.`, 'invalid_request');
   }
   try {
-    return applyCommand(item, request.actor, request.command, new Date());
+    return applyCommand(item, request.actor, request.command, new Date(), context);
   } catch (error) {
     if (error instanceof Refusal) {
       throw ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true });

@@ -14,7 +14,7 @@ import { createPool } from '../../activities/db/pool.js';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
-import type { Actor, InboundEmail, WorkItemInput } from '../../workflows/domain/item/types.js';
+import type { Actor, CaseProcess, InboundEmail, WorkItemInput } from '../../workflows/domain/item/types.js';
 import type { WorkItemView } from '../../workflows/domain/item/view.js';
 import { commandUpdates, inboundEmailSignal, viewQuery } from '../../workflows/definitions.js';
 import type { workItem } from '../../workflows/work-item.js';
@@ -80,6 +80,33 @@ export class WorkflowHarness {
     });
     this.handles.push(handle);
     return handle;
+  }
+
+  /**
+   * Starts a case of `process`, submitted: its workflow id is its ref, as the API's are, since its
+   * actions address their notices to it by ref.
+   */
+  async kase(process: CaseProcess, overrides: Partial<WorkItemInput> = {}): Promise<ItemHandle> {
+    const ref = `C-${String(++this.counter).padStart(6, '0')}`;
+    const input: WorkItemInput = {
+      ref,
+      kind: 'case',
+      createdBy: alice,
+      fields: { shortDescription: 'Onboard supplier Acme' },
+      process,
+      processId: process.id,
+      submit: true,
+      layout: 2,
+      ...overrides,
+    };
+    const handle = await this.env.client.workflow.start<typeof workItem>('workItem', { workflowId: ref, taskQueue: this.taskQueue, args: [input] });
+    this.handles.push(handle);
+    return handle;
+  }
+
+  /** The handle of an item started by another (an action of a case), by its ref. */
+  handleOf(ref: string): ItemHandle {
+    return this.env.client.workflow.getHandle(ref) as ItemHandle;
   }
 
   /** Sends a command; the reply is the full view, composed as the API composes it. */

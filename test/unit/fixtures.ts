@@ -3,8 +3,8 @@
 
 import type { Command } from '../../workflows/domain/item/commands.js';
 import { Refusal } from '../../workflows/domain/item/refusal.js';
-import { applyCommand, createWorkItem } from '../../workflows/domain/rules/transitions.js';
-import type { Actor, CategorySnapshot, EditableFields, InboundEmail, WorkItem, WorkItemInput } from '../../workflows/domain/item/types.js';
+import { actionClosedNotice, actionLaunched, applyCommand, createWorkItem } from '../../workflows/domain/rules/transitions.js';
+import type { Actor, CaseProcess, CategorySnapshot, EditableFields, InboundEmail, WorkItem, WorkItemInput } from '../../workflows/domain/item/types.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -42,6 +42,36 @@ export function ticketInput(overrides: Partial<WorkItemInput> = {}): WorkItemInp
 
 export function caseInput(overrides: Partial<WorkItemInput> = {}): WorkItemInput {
   return { ref: 'C-000001', kind: 'case', createdBy: alice, fields: { shortDescription: 'Onboard supplier' }, submit: false, ...overrides };
+}
+
+/** Two stages: two checks, then one set-up action. */
+export const ONBOARDING: CaseProcess = {
+  id: 'onboarding',
+  version: 1,
+  name: 'Onboard a supplier',
+  autoResolve: false,
+  stages: [
+    { name: 'Check', actions: [{ type: 'review', name: 'Verify documents' }, { type: 'review', name: 'Check sanctions' }] },
+    { name: 'Set up', actions: [{ type: 'task', name: 'Create supplier record' }] },
+  ],
+};
+
+/** A case of ONBOARDING submitted at T0 and picked up by alice, its first stage launched as A-000001, A-000002. */
+export function runningCase(overrides: Partial<WorkItemInput> = {}): WorkItem {
+  let item = run(createWorkItem(caseInput({ process: ONBOARDING, submit: true, ...overrides }), T0), [[alice, { type: 'pickUp' }]]);
+  return launchPending(item, after(2 * MINUTE));
+}
+
+/** Reports every pending launch of the case as launched, numbering actions after its children. */
+export function launchPending(kase: WorkItem, at: Date): WorkItem {
+  let item = kase;
+  for (const p of kase.flow?.pending ?? []) item = actionLaunched(item, p.launchId, `A-${String(item.childRefs.length + 1).padStart(6, '0')}`, at);
+  return item;
+}
+
+/** runningCase after A-000001 closed unable_to_complete: back in todo, needing attention (R29). */
+export function caseNeedingAttention(): WorkItem {
+  return actionClosedNotice(runningCase(), ONBOARDING, { ref: 'A-000001', method: 'unable_to_complete', reason: 'Documents expired' }, after(3 * MINUTE));
 }
 
 /** Applies the steps one minute apart, starting one minute after `start`. */

@@ -6,13 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_TYPES, type Command, type CommandType } from '../../workflows/domain/item/commands.js';
 import { Refusal } from '../../workflows/domain/item/refusal.js';
-import { applyCommand, createWorkItem, onDeadline, receiveEmail } from '../../workflows/domain/rules/transitions.js';
+import { applyCommand, createWorkItem, onDeadline, receiveEmail, type RuleContext } from '../../workflows/domain/rules/transitions.js';
 import type { Actor, WorkItem } from '../../workflows/domain/item/types.js';
 import {
   after,
   alice,
   bob,
   caseInput,
+  caseNeedingAttention,
   closedTicket,
   DAY,
   HOUR,
@@ -22,9 +23,11 @@ import {
   inProgressTicket,
   MINUTE,
   NO_WINDOW,
+  ONBOARDING,
   resolvedTicket,
   robbie,
   run,
+  runningCase,
   STRICT,
   todoTicket,
   waitingTicket,
@@ -35,7 +38,10 @@ interface Scenario {
   before: () => WorkItem;
   actor: Actor;
   command: Command;
+  context?: RuleContext;
 }
+
+const CASE = { process: ONBOARDING };
 
 /** Before any fixture's deadline (waits end after 3 days, feedback windows after 5). */
 const SOON = after(HOUR);
@@ -68,6 +74,12 @@ const ACCEPTED: Scenario[] = [
   { name: 'resolve a waiting item', before: () => waitingTicket(), actor: alice, command: { type: 'resolve', method: 'customer_communication' } },
   { name: 'resolve a draft', before: () => draftTicket(), actor: alice, command: { type: 'resolve', method: 'customer_communication' } },
   { name: 'reopen a resolved item', before: () => resolvedTicket(), actor: alice, command: { type: 'reopen' } },
+  { name: 'submit a case of a process (its flow starts)', before: () => createWorkItem(caseInput({ process: ONBOARDING }), after(0)), actor: alice, command: { type: 'submit' }, context: CASE },
+  { name: 'cancel a running case', before: () => runningCase(), actor: alice, command: { type: 'cancel', reason: 'Supplier withdrew' }, context: CASE },
+  { name: 'rework a case from its first stage', before: () => caseNeedingAttention(), actor: alice, command: { type: 'rework', fromStage: 0 }, context: CASE },
+  { name: 'reset a case needing attention', before: () => caseNeedingAttention(), actor: alice, command: { type: 'reset' }, context: CASE },
+  { name: 'launch an action by hand', before: () => runningCase(), actor: alice, command: { type: 'launchAction', action: { type: 'review', name: 'Second look' } }, context: CASE },
+  { name: 'relaunch a failed action', before: () => caseNeedingAttention(), actor: alice, command: { type: 'launchAction', relaunch: 'A-000001' }, context: CASE },
 ];
 
 /** Commands the item refuses: the refusal must still leave the frozen input alone. */
@@ -95,7 +107,7 @@ describe('applyCommand does not mutate its input', () => {
     const snapshot = structuredClone(before);
     const frozen = deepFreeze(before);
     const command = deepFreeze(structuredClone(s.command));
-    const next = applyCommand(frozen, s.actor, command, SOON);
+    const next = applyCommand(frozen, s.actor, command, SOON, s.context);
     expect(frozen).toEqual(snapshot);
     expect(next).not.toBe(frozen);
     const step = versionStep(frozen, next);
@@ -110,7 +122,7 @@ describe('applyCommand does not mutate its input', () => {
     const frozen = deepFreeze(before);
     let thrown: unknown;
     try {
-      applyCommand(frozen, s.actor, deepFreeze(structuredClone(s.command)), SOON);
+      applyCommand(frozen, s.actor, deepFreeze(structuredClone(s.command)), SOON, s.context);
     } catch (error) {
       thrown = error;
     }

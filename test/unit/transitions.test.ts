@@ -58,6 +58,10 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   sendEmail: { type: 'sendEmail', to: ['ann@example.com'], subject: 'Hello', body: 'Again' },
   resolve: { type: 'resolve', method: 'customer_communication' },
   reopen: { type: 'reopen' },
+  cancel: { type: 'cancel', reason: 'Withdrawn' },
+  rework: { type: 'rework', fromStage: 0 },
+  reset: { type: 'reset' },
+  launchAction: { type: 'launchAction', action: { type: 'review', name: 'Second look' } },
 };
 
 describe('refused transitions', () => {

@@ -21,7 +21,22 @@ export type Command =
   | { type: 'addNote'; text: string; isResolution?: boolean }
   | { type: 'sendEmail'; to: string[]; subject: string; body: string; resolve?: boolean; resolutionMethod?: ResolutionMethod }
   | { type: 'resolve'; method: ResolutionMethod; reason?: string }
-  | { type: 'reopen' };
+  | { type: 'reopen' }
+  // Cases (R19, R28, R29)
+  | { type: 'cancel'; reason: string }
+  | { type: 'rework'; fromStage: number }
+  | { type: 'rework'; actions: string[] }
+  | { type: 'reset' }
+  | { type: 'launchAction'; action: LaunchSpec }
+  | { type: 'launchAction'; relaunch: string };
+
+/** An action launched by hand on a case (R28). */
+export interface LaunchSpec {
+  type: string;
+  name: string;
+  robot?: boolean;
+  processId?: string;
+}
 
 export type CommandType = Command['type'];
 
@@ -39,6 +54,10 @@ export const COMMAND_TYPES: CommandType[] = [
   'sendEmail',
   'resolve',
   'reopen',
+  'cancel',
+  'rework',
+  'reset',
+  'launchAction',
 ];
 
 /** What travels in each Update: the command and who gives it. */

@@ -1,5 +1,7 @@
 // The work-item model shared by the workflow (deterministic code), the API and the tests.
 
+import type { CaseFlow } from '../case/flow.js';
+import type { ProcessDefinition } from '../case/process-definition.js';
 import type { SlaClock, SlaRule } from '../sla/sla.js';
 
 export const KINDS = ['ticket', 'case', 'action'] as const;
@@ -109,7 +111,16 @@ export interface TimelineEntry {
     | 'sla_changed'
     | 'sla_removed'
     | 'sla_at_risk'
-    | 'sla_breached';
+    | 'sla_breached'
+    | 'stage_started'
+    | 'launch_requested'
+    | 'action_launched'
+    | 'action_closed'
+    | 'needs_attention'
+    | 'flow_complete'
+    | 'reworked'
+    | 'reset'
+    | 'case_cancelled';
   [field: string]: unknown;
 }
 
@@ -121,6 +132,22 @@ export interface Spell {
   latestCommunicationSeq?: number;
   /** The note or outbound email of the spell tagged as the resolution communication. */
   resolutionSeq?: number;
+}
+
+/**
+ * A message from one item to another (R32), sent by the sender's workflow as a Signal to the
+ * other item's ref. The receiver ignores a repeat, so a resend after a crash is harmless.
+ */
+export type ItemNotice =
+  /** An action tells its case it closed (R25, R29). */
+  | { type: 'actionClosed'; to: string; ref: string; method: ResolutionMethod; reason?: string }
+  /** A cancelled case tells each of its open actions to close (R19). */
+  | { type: 'caseCancelled'; to: string; caseRef: string; reason: string };
+
+/** The process a case follows, in the version it started with (R26). */
+export interface CaseProcess extends ProcessDefinition {
+  id: string;
+  version: number;
 }
 
 /** The whole state of one work item, held by its workflow. */
@@ -163,6 +190,14 @@ export interface WorkItem {
   seenMessageIds: string[];
   /** Outbound emails recorded on the timeline but not yet handed to delivery. */
   outbox: OutboundEmail[];
+  /** Cases: the version of the process followed (R26), its flow, and the stage running (R27). */
+  processVersion?: number;
+  flow?: CaseFlow;
+  stage?: { index: number; name: string };
+  /** Actions: what kind of action this is, and the stage of its case it belongs to. */
+  action?: { type: string; stageIndex: number; robot?: boolean; processId?: string };
+  /** Messages to other items not sent yet (R32). */
+  notices?: ItemNotice[];
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -177,6 +212,10 @@ export interface WorkItemInput {
   category?: CategorySnapshot;
   queue?: string;
   processId?: string;
+  /** A case: its process, in the version it follows to its end (R26). */
+  process?: CaseProcess;
+  /** An action: what its case launched it as. */
+  action?: WorkItem['action'];
   /** Submit at once (hand-created items that passed R5's check, or items born from email). */
   submit: boolean;
   parentRef?: string;

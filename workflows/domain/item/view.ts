@@ -2,7 +2,7 @@
 // and the summary row of the read model (R41).
 
 import { figures, type SlaFigures } from '../sla/sla.js';
-import type { EditableFields, WaitType, WorkItem, WorkItemSummary } from './types.js';
+import type { EditableFields, State, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
 /** Carried over from the item as they are. */
 type Direct = Pick<
@@ -20,6 +20,29 @@ export interface WorkItemView extends Direct, EditableFields {
   sla?: SlaFigures;
   /** Stored entries tagged as the resolution since the last store; the API applies them. */
   resolutionTags?: number[];
+  /** Cases (R27, R29): the process version followed, the stage running, every action launched, the attention. */
+  processVersion?: number;
+  stage?: { index: number; name: string };
+  flowComplete?: boolean;
+  attention?: { reason: string; actionRef: string };
+  actions?: CaseActionView[];
+  /** Actions: what the case launched it as. */
+  actionType?: string;
+  stageIndex?: number;
+  robot?: boolean;
+}
+
+/** One action of a case as the case shows it (R27); the API adds each open action's current state and assignee. */
+export interface CaseActionView {
+  ref: string;
+  name: string;
+  type: string;
+  stageIndex: number;
+  state: State;
+  resolutionMethod?: 'complete' | 'unable_to_complete';
+  reason?: string;
+  byHand: boolean;
+  assignee?: string;
 }
 
 /** `now` is the workflow's time: the SLA's remaining time depends on it. */
@@ -52,9 +75,36 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     timeline: item.timeline,
     timelineLength: item.timelineLength,
     ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
+    ...caseParts(item),
+    ...(item.action ? { actionType: item.action.type, stageIndex: item.action.stageIndex, ...(item.action.robot !== undefined ? { robot: item.action.robot } : {}) } : {}),
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     version: item.version,
+  };
+}
+
+function caseParts(item: WorkItem): Partial<WorkItemView> {
+  if (item.kind !== 'case') return {};
+  const flow = item.flow;
+  return {
+    ...(item.processVersion !== undefined ? { processVersion: item.processVersion } : {}),
+    ...(item.stage ? { stage: item.stage } : {}),
+    ...(flow ? { flowComplete: flow.complete, actions: flow.actions.map(actionView) } : {}),
+    ...(flow?.attention ? { attention: { reason: flow.attention.reason, actionRef: flow.attention.actionRef } } : {}),
+  };
+}
+
+function actionView(a: NonNullable<WorkItem['flow']>['actions'][number]): CaseActionView {
+  return {
+    ref: a.ref,
+    name: a.name,
+    type: a.type,
+    stageIndex: a.stageIndex,
+    // An open action starts in todo; the API shows where it is now (the case hears only of its closing).
+    state: a.state === 'closed' ? 'closed' : 'todo',
+    ...(a.resolutionMethod ? { resolutionMethod: a.resolutionMethod } : {}),
+    ...(a.reason ? { reason: a.reason } : {}),
+    byHand: a.byHand,
   };
 }
 

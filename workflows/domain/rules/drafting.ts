@@ -9,6 +9,8 @@ import { remember } from '../item/seen-messages.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type WorkItem, type WorkItemInput } from '../item/types.js';
+import type { ProcessDefinition } from '../case/process-definition.js';
+import { beginFlow } from './cases.js';
 import { emailInEntry } from './email.js';
 import { initialState } from './kinds.js';
 import { close } from './resolution.js';
@@ -25,7 +27,9 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     needsHuman: false,
     fields: { ...input.fields },
     category: input.category,
-    processId: input.processId,
+    processId: input.process?.id ?? input.processId,
+    ...(input.process ? { processVersion: input.process.version } : {}),
+    ...(input.action ? { action: input.action } : {}),
     parentRef: input.parentRef,
     childRefs: [],
     linkedRefs: [...(input.linkedRefs ?? [])],
@@ -49,7 +53,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     item = record(item, SYSTEM, at, { type: 'resolved', method: input.closeAs });
     return close(item, SYSTEM, at);
   }
-  if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at);
+  if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at, input.process);
   return { ...reconcileSla(item, at), version: 1 };
 }
 
@@ -67,21 +71,21 @@ export function edit(item: WorkItem, actor: Actor, command: Extract<Command, { t
 }
 
 /** R5: a draft is submitted once what its kind requires is filled in. */
-export function submit(item: WorkItem, actor: Actor, at: string): WorkItem {
+export function submit(item: WorkItem, actor: Actor, at: string, process?: ProcessDefinition): WorkItem {
   if (item.state !== 'draft') throw invalidTransition(item.state, 'submit', 'only a draft is submitted');
   const missing = missingForSubmit(item.kind, item.fields, item.category?.id);
   if (missing.length > 0) {
     throw new Refusal('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
   }
-  return submitted(item, actor, at);
+  return submitted(item, actor, at, process);
 }
 
-function submitted(item: WorkItem, actor: Actor, at: string): WorkItem {
+function submitted(item: WorkItem, actor: Actor, at: string, process: ProcessDefinition | undefined): WorkItem {
   let next = setState({ ...item, submittedAt: at }, actor, at, 'todo');
   next = record(next, actor, at, { type: 'submitted' });
   if (next.fields.description) {
     // R6: the description becomes the first note of the timeline.
     next = record(next, actor, at, { type: 'note', text: next.fields.description, isResolution: false, initialSubmission: true });
   }
-  return next;
+  return beginFlow(next, process, at); // R26: a case's first stage starts
 }

@@ -28,10 +28,20 @@ export function resolve(before: WorkItem, actor: Actor, method: ResolutionMethod
   if (before.state === 'waiting' && (before.wait?.type === 'split' || before.wait?.type === 'case_launched')) {
     throw invalidTransition(before.state, command, `a ${before.wait.type} wait resolves by itself`);
   }
-  let item = before.state === 'draft' ? before : touch(before, actor, command, at); // R8: a draft resolves as it is
+  const item = before.state === 'draft' ? before : touch(before, actor, command, at); // R8: a draft resolves as it is
+  return settleResolution(markResolutionCommunication(item, method), actor, method, reason, now);
+}
+
+/**
+ * The resolution itself, once allowed: a wait ends, the method is recorded, and the item closes
+ * at once (R20, R25) or opens its feedback window (R21). Also how the system resolves an item
+ * (a case whose flow completes with autoResolve, an action of a cancelled case).
+ */
+export function settleResolution(before: WorkItem, actor: Actor, method: ResolutionMethod, reason: string | undefined, now: Date): WorkItem {
+  const at = now.toISOString();
+  let item = before;
   // Resolving ends a wait without starting a new spell: what was written before counts (R22, R24).
   if (item.state === 'waiting') item = { ...endWait(item, actor, at, 'resolved', false), spell: item.spell };
-  item = markResolutionCommunication(item, method);
   item = { ...item, resolutionMethod: method, resolutionReason: reason, resolvedAt: at, highlighted: false };
   item = record(item, actor, at, { type: 'resolved', method, from: before.state, ...(reason ? { reason } : {}) });
   item = setState(item, actor, at, 'resolved');

@@ -11,6 +11,8 @@ import { invalidTransition } from '../item/refusal.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
 import { asChange } from '../item/timeline.js';
 import type { Actor, WorkItem } from '../item/types.js';
+import type { ProcessDefinition } from '../case/process-definition.js';
+import { cancelCase, guardCaseResolution, launchActionByHand, noticeOnClose, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
 import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
@@ -22,13 +24,19 @@ export { createWorkItem } from './drafting.js';
 export { nextDeadline, onDeadline } from './deadlines.js';
 export { receiveEmail } from './email.js';
 export { MANUAL_METHODS } from './kinds.js';
+export { actionClosedNotice, actionLaunched, caseCancelledNotice } from './cases.js';
 
-type Rule<T extends CommandType> = (item: WorkItem, actor: Actor, command: Extract<Command, { type: T }>, now: Date) => WorkItem;
+/** What a rule may need beyond the item: a case's process, in the version it follows (R26). */
+export interface RuleContext {
+  process?: ProcessDefinition;
+}
+
+type Rule<T extends CommandType> = (item: WorkItem, actor: Actor, command: Extract<Command, { type: T }>, now: Date, context: RuleContext) => WorkItem;
 
 /** Every command, and the rule that decides it. */
 const RULES: { [T in CommandType]: Rule<T> } = {
   edit: (item, actor, command, now) => edit(item, actor, command, now.toISOString()),
-  submit: (item, actor, _command, now) => submit(item, actor, now.toISOString()),
+  submit: (item, actor, _command, now, { process }) => submit(item, actor, now.toISOString(), process),
   pickUp: (item, actor, _command, now) => pickUp(item, actor, now.toISOString()),
   assign: (item, actor, command, now) => reassign(item, actor, command, now.toISOString()),
   unassign: (item, actor, command, now) => reassign(item, actor, command, now.toISOString()),
@@ -38,17 +46,26 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   cancelWait: (item, actor, _command, now) => cancelWait(item, actor, now.toISOString()),
   addNote: (item, actor, command, now) => addNote(item, actor, command, now.toISOString()),
   sendEmail: (item, actor, command, now) => sendEmail(item, actor, command, now),
-  resolve: (item, actor, command, now) => resolve(item, actor, command.method, command.reason, now, 'resolve'),
+  resolve: (item, actor, command, now) => {
+    if (item.kind === 'case' && command.method === 'cancelled') return cancelCase(item, actor, { type: 'cancel', reason: command.reason ?? '' }, now);
+    guardCaseResolution(item, command.method);
+    return resolve(item, actor, command.method, command.reason, now, 'resolve');
+  },
   reopen: (item, actor, _command, now) => reopenByHand(item, actor, now.toISOString()),
+  cancel: (item, actor, command, now) => cancelCase(item, actor, command, now),
+  rework: (item, actor, command, now, { process }) => reworkCase(item, actor, command, process, now),
+  reset: (item, actor, _command, now, { process }) => resetCase(item, actor, process, now),
+  launchAction: (item, actor, command, now) => launchActionByHand(item, actor, command, now),
 };
 
 /**
  * Applies one command. Throws a Refusal, and changes nothing, when the command is not allowed.
  * The input item is never mutated.
  */
-export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date): WorkItem {
+export function applyCommand(current: WorkItem, actor: Actor, command: Command, now: Date, context: RuleContext = {}): WorkItem {
   const caughtUp = catchUp(current, now);
   if (caughtUp.state === 'closed') throw invalidTransition('closed', command.type, 'a closed item is final');
   const rule = RULES[command.type] as Rule<typeof command.type>;
-  return asChange(caughtUp, reconcileSla(rule(caughtUp, actor, command as never, now), now.toISOString()));
+  const next = noticeOnClose(caughtUp, rule(caughtUp, actor, command as never, now, context)); // R25: an action tells its case
+  return asChange(caughtUp, reconcileSla(next, now.toISOString()));
 }
