@@ -55,9 +55,10 @@ export function createApp(deps: AppDeps): Express {
   const routes = new Routes(v1, new IdempotencyStore(deps.pool), '/v1');
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
-  registerConfigRoutes(routes, config, new ProcessStore(deps.pool));
+  const processes = new ProcessStore(deps.pool);
+  registerConfigRoutes(routes, config, processes);
   const items = new ItemStore(deps.pool);
-  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items });
+  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items });
   registerListRoutes(routes, readModel);
   registerNotBuiltRoutes(routes);

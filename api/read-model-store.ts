@@ -2,7 +2,7 @@
 // email bookkeeping (deduplication by Message-ID, threads of sent mail).
 
 import type pg from 'pg';
-import type { Kind } from '../workflows/domain/item/types.js';
+import type { Kind, State } from '../workflows/domain/item/types.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 
 const PREFIX: Record<Kind, string> = { ticket: 'T', case: 'C', action: 'A' };
@@ -62,6 +62,13 @@ export class ReadModelStore {
 
   async link(fromRef: string, toRef: string, relation: string): Promise<void> {
     await this.pool.query('INSERT INTO work_item_links (from_ref, to_ref, relation) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [fromRef, toRef, relation]);
+  }
+
+  /** Where each of these items is now (a case's open actions, R27): state and assignee by ref. */
+  async statesOf(refs: string[]): Promise<Map<string, { state: State; assignee: string | null }>> {
+    if (refs.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ ref: string; state: State; assignee: string | null }>('SELECT ref, state, assignee FROM work_items WHERE ref = ANY($1)', [refs]);
+    return new Map(rows.map((r) => [r.ref, { state: r.state, assignee: r.assignee }]));
   }
 
   async linksFrom(ref: string): Promise<string[]> {

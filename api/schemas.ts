@@ -139,6 +139,12 @@ export const MailboxView = z
 export const PROCESS_MAX_STAGES = 50;
 export const STAGE_MAX_ACTIONS = 50;
 const processName = text.max(200);
+const actionOfProcess = {
+  type: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a word of letters, digits, _ and - (at most 40), e.g. review or start_case'),
+  name: processName,
+  robot: z.boolean().optional(),
+  processId: id.optional(),
+};
 export const ProcessPut = z
   .object({
     name: processName,
@@ -152,12 +158,7 @@ export const ProcessPut = z
             actions: z
               .array(
                 z
-                  .object({
-                    type: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a word of letters, digits, _ and - (at most 40), e.g. review or start_case'),
-                    name: processName,
-                    robot: z.boolean().optional(),
-                    processId: id.optional(),
-                  })
+                  .object(actionOfProcess)
                   .strict(),
               )
               .max(STAGE_MAX_ACTIONS),
@@ -229,6 +230,22 @@ export const EmailBody = z
 export const ResolveBody = z.object({ method: z.enum(RESOLUTION_METHODS), reason: optionalText }).strict().openapi('Resolve');
 export const EmptyBody = z.object({}).strict();
 
+// --- cases (R19, R28, R29) ------------------------------------------------------------------------
+
+export const CancelBody = z.object({ reason: text.max(NOTE_MAX_CHARS) }).strict().openapi('Cancel');
+export const ReworkBody = z
+  .union([
+    z.object({ fromStage: z.number().int().min(0).max(PROCESS_MAX_STAGES - 1).openapi({ description: 'a stage index: 0 is the first stage' }) }).strict(),
+    z.object({ actions: z.array(Ref).min(1).max(STAGE_MAX_ACTIONS).openapi({ description: 'completed actions of the current stage, launched anew' }) }).strict(),
+  ])
+  .openapi('Rework');
+export const LaunchActionBody = z
+  .union([
+    z.object(actionOfProcess).strict(),
+    z.object({ relaunch: Ref.openapi({ description: 'a closed action of this case: a new copy is launched' }) }).strict(),
+  ])
+  .openapi('LaunchAction');
+
 export const TimelineEntry = z
   .object({ seq: z.number().int().min(1), at: z.string(), by: z.string(), type: z.string() })
   .catchall(z.unknown())
@@ -283,6 +300,30 @@ export const WorkItemView = z
     parentRef: z.string().optional(),
     childRefs: z.array(z.string()),
     linkedRefs: z.array(z.string()),
+    processId: z.string().optional(),
+    processVersion: z.number().int().optional().openapi({ description: 'cases: the version of the process followed, to the end (R26)' }),
+    stage: z.object({ index: z.number().int(), name: z.string() }).optional().openapi({ description: 'cases: the stage running, while the flow runs (R27)' }),
+    flowComplete: z.boolean().optional().openapi({ description: 'cases: every stage is done (R26)' }),
+    attention: z.object({ reason: z.string(), actionRef: z.string() }).optional().openapi({ description: 'cases: why the case needs its owner (R29)' }),
+    actions: z
+      .array(
+        z.object({
+          ref: z.string(),
+          name: z.string(),
+          type: z.string(),
+          stageIndex: z.number().int(),
+          state: z.enum(STATES),
+          resolutionMethod: z.enum(['complete', 'unable_to_complete']).optional(),
+          reason: z.string().optional(),
+          byHand: z.boolean(),
+          assignee: z.string().optional(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'cases: every action launched, in launch order (R27)' }),
+    actionType: z.string().optional().openapi({ description: 'actions: the type the case launched it as' }),
+    stageIndex: z.number().int().optional().openapi({ description: 'actions: the stage of its case it belongs to' }),
+    robot: z.boolean().optional(),
     timeline: z.array(TimelineEntry),
     timelineLength: z.number().int().openapi({ description: 'how many entries the timeline has: the seq of its last entry' }),
     createdAt: z.string(),

@@ -8,18 +8,21 @@ import type { WorkItemView } from '../../workflows/domain/item/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
 import type { ItemStore } from '../item-store.js';
-import { ApiError } from '../errors.js';
-import { notYet } from './not-built-routes.js';
+import { ApiError, invalid } from '../errors.js';
+import type { ProcessStore } from '../process-store.js';
 import type { ReadModelStore } from '../read-model-store.js';
 import { EVERYONE, RESOURCES, type Routes } from '../route.js';
 import {
   AssignBody,
+  CancelBody,
   EmailBody,
   EmptyBody,
   HistorySummary,
+  LaunchActionBody,
   NoteBody,
   RejectBody,
   ResolveBody,
+  ReworkBody,
   StateBody,
   TimelinePage,
   TimelineQuery,
@@ -36,10 +39,25 @@ export interface WorkItemRouteDeps {
   config: ConfigStore;
   readModel: ReadModelStore;
   items: ItemStore;
+  processes: ProcessStore;
 }
 
 export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps): void {
-  const { gateway, config, readModel, items } = deps;
+  const { gateway, config, readModel, items, processes } = deps;
+
+  /** R27: a case shows each open action where it is now (its own row in the lists), and who has it. */
+  const withActionStates = async (view: WorkItemView): Promise<WorkItemView> => {
+    if (!view.actions?.length) return view;
+    const now = await readModel.statesOf(view.actions.filter((a) => a.state !== 'closed').map((a) => a.ref));
+    return {
+      ...view,
+      actions: view.actions.map((a) => {
+        const row = now.get(a.ref);
+        if (!row || a.state === 'closed') return a;
+        return { ...a, state: row.state, ...(row.assignee ? { assignee: row.assignee } : {}) };
+      }),
+    };
+  };
 
   /**
    * The view as callers see it: the whole timeline (stored entries and the workflow's tail), and
@@ -47,7 +65,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
    */
   const present = async (view: WorkItemView): Promise<WorkItemView> => {
     const [full, extra] = await Promise.all([items.compose(view), readModel.linksFrom(view.ref)]);
-    return extra.length ? { ...full, linkedRefs: [...new Set([...full.linkedRefs, ...extra])] } : full;
+    return withActionStates(extra.length ? { ...full, linkedRefs: [...new Set([...full.linkedRefs, ...extra])] } : full);
   };
 
   /**
@@ -57,7 +75,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
    */
   const changed = async (view: WorkItemView): Promise<WorkItemView> => {
     const [full] = await Promise.all([items.compose(view), items.mirror(view)]);
-    return full;
+    return withActionStates(full);
   };
 
   /** The item's current view; an item past Temporal's retention says so. */
@@ -81,10 +99,13 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     status: 201,
     response: ViewSchema,
     yieldsItem: true,
-    refusals: ['validation_failed', 'not_implemented'], // 501: kind "case" is not built yet
+    refusals: ['validation_failed'],
     handler: async ({ body, caller }) => {
-      if (body.kind !== 'ticket') throw notYet('Cases');
-      const category = body.categoryId ? await config.categorySnapshot(body.categoryId) : undefined;
+      // R26: a case follows the current version of its process, to its end.
+      const process = body.kind === 'case' ? await caseProcess(body.processId) : undefined;
+      if (body.kind === 'ticket' && body.processId) throw invalid([{ path: ['body', 'processId'], message: 'only a case follows a process; leave processId out for a ticket' }]);
+      const categoryId = body.categoryId ?? process?.categoryId;
+      const category = categoryId ? await config.categorySnapshot(categoryId) : undefined;
       const fields = await items.stashLongTexts({
         title: body.title,
         description: body.description,
@@ -93,13 +114,22 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
         requester: body.requester,
       });
       if (body.submit) {
-        const missing = missingForSubmit(body.kind, fields, body.categoryId);
+        const missing = missingForSubmit(body.kind, fields, categoryId);
         if (missing.length) throw new ApiError('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
       }
       const ref = await readModel.nextRef(body.kind);
-      return changed(await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, processId: body.processId, submit: body.submit === true }));
+      return changed(
+        await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
+      );
     },
   });
+
+  async function caseProcess(processId: string | undefined) {
+    if (!processId) throw invalid([{ path: ['body', 'processId'], message: 'a case follows a process: name one (PUT /v1/processes/:id defines it)' }]);
+    const process = await processes.get(processId);
+    if (!process) throw invalid([{ path: ['body', 'processId'], message: `no process ${processId}; PUT /v1/processes/${processId} defines it` }]);
+    return process;
+  }
 
   routes.add({
     method: 'get',
@@ -178,4 +208,13 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/emails', 'Send an email (and resolve, with resolve: true)', EmailBody, (b) => ({ type: 'sendEmail', ...b }));
   command('/resolve', 'Resolve', ResolveBody, (b) => ({ type: 'resolve', method: b.method, reason: b.reason }));
   command('/reopen', 'Reopen inside the feedback window', EmptyBody, () => ({ type: 'reopen' }));
+  // Cases (R19, R28, R29)
+  command('/cancel', 'Cancel a case: it closes at once, and so do its open actions', CancelBody, (b) => ({ type: 'cancel', reason: b.reason }));
+  command('/rework', 'Rework a case from a stage, or chosen completed actions of its current stage', ReworkBody, (b) =>
+    'fromStage' in b ? { type: 'rework', fromStage: b.fromStage } : { type: 'rework', actions: b.actions },
+  );
+  command('/reset', 'Reset a case that needs attention to in_progress', EmptyBody, () => ({ type: 'reset' }));
+  command('/actions', 'Launch an action on a case by hand, or relaunch a closed one', LaunchActionBody, (b) =>
+    'relaunch' in b ? { type: 'launchAction', relaunch: b.relaunch } : { type: 'launchAction', action: b },
+  );
 }

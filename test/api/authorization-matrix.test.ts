@@ -14,8 +14,8 @@ const CALLERS = ['none', 'unknown', 'human', 'supervisor', 'robot', 'integration
 type CallerName = (typeof CALLERS)[number];
 type Known = Exclude<CallerName, 'none' | 'unknown'>;
 
-/** Which item a row's `{ref}` is. */
-type Fixture = 'alices' | 'unassigned' | 'missing';
+/** Which item a row's `{ref}` is: a ticket, or a case of process `matrix` in progress with alice. */
+type Fixture = 'alices' | 'alices-case' | 'unassigned' | 'missing';
 
 interface Row {
   operationId: string;
@@ -46,7 +46,7 @@ const ROWS: Row[] = [
   { operationId: 'getProcesses', expect: ALL(200) },
   // work items
   { operationId: 'postWorkItems', body: () => ({ kind: 'ticket', title: 'Made by the matrix' }), expect: ALL(201) },
-  { operationId: 'postWorkItems', on: 'a case (not built yet)', body: () => ({ kind: 'case', shortDescription: 'A case' }), expect: ALL(501) },
+  { operationId: 'postWorkItems', on: 'a case', body: () => ({ kind: 'case', processId: 'matrix', shortDescription: 'A case', submit: true }), expect: ALL(201) },
   { operationId: 'getWorkItems', query: '?kind=ticket&limit=5', expect: ALL(200) },
   { operationId: 'getWorkItemsByRef', fixture: 'alices', expect: ALL(200) },
   { operationId: 'getWorkItemsByRef', on: 'no such item', fixture: 'missing', expect: ALL(404) },
@@ -71,10 +71,10 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefEmails', fixture: 'alices', body: () => ({ to: ['ann@acme.example'], subject: 'Hello', body: 'Hi' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefResolve', fixture: 'alices', body: () => ({ method: 'customer_communication' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefReopen', fixture: 'alices', expect: REFUSED_BY_STATE },
-  { operationId: 'postWorkItemsByRefCancel', fixture: 'alices', body: () => ({ reason: 'r' }), expect: NOT_BUILT_COMMAND },
-  { operationId: 'postWorkItemsByRefRework', fixture: 'alices', body: () => ({ fromStage: 0 }), expect: NOT_BUILT_COMMAND },
-  { operationId: 'postWorkItemsByRefReset', fixture: 'alices', expect: NOT_BUILT_COMMAND },
-  { operationId: 'postWorkItemsByRefActions', fixture: 'alices', body: () => ({ type: 'task', name: 'n' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefCancel', fixture: 'alices-case', body: () => ({ reason: 'r' }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefRework', fixture: 'alices-case', body: () => ({ fromStage: 0 }), expect: OWNER_GUARDED },
+  { operationId: 'postWorkItemsByRefReset', on: 'a case needing no attention', fixture: 'alices-case', expect: REFUSED_BY_STATE },
+  { operationId: 'postWorkItemsByRefActions', fixture: 'alices-case', body: () => ({ type: 'task', name: 'n' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-000001' }), expect: NOT_BUILT_COMMAND },
   { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [] }), expect: NOT_BUILT_COMMAND },
   { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'p', shortDescription: 's' }), expect: NOT_BUILT_COMMAND },
@@ -106,6 +106,7 @@ beforeAll(async () => {
   await api.resource('matrix-robot', 'robot');
   await api.resource('matrix-integration', 'integration');
   expect((await api.request('PUT', '/v1/categories/matrix', { body: { name: 'Matrix' } })).status).toBe(200);
+  expect((await api.request('PUT', '/v1/processes/matrix', { body: { name: 'Matrix', stages: [{ name: 'Only', actions: [{ type: 'review', name: 'Check' }] }] } })).status).toBe(200);
   const document = (await api.request('GET', '/v1/openapi.json', { token: null })).body;
   operations = new Map();
   for (const [path, ops] of Object.entries(document.paths as Record<string, Record<string, { operationId: string }>>)) {
@@ -127,6 +128,12 @@ function tokenOf(caller: CallerName): string | null {
 async function fixture(kind: Fixture | undefined): Promise<string> {
   if (kind === undefined) return 'T-000000';
   if (kind === 'missing') return 'T-999999';
+  if (kind === 'alices-case') {
+    const kase = await api.request('POST', '/v1/work-items', { body: { kind: 'case', processId: 'matrix', shortDescription: 'Matrix case', submit: true } });
+    expect(kase.status).toBe(201);
+    expect((await api.request('POST', `/v1/work-items/${kase.body.ref}/pick-up`, { as: 'alice' })).status).toBe(200);
+    return kase.body.ref as string;
+  }
   const created = await api.request('POST', '/v1/work-items', {
     body: { kind: 'ticket', title: 'Matrix', description: 'Matrix item', categoryId: 'matrix', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true },
   });

@@ -1,0 +1,174 @@
+// Cases over HTTP, with the real worker, Temporal dev server and PostgreSQL: a desk's case from
+// creation to closing, as its owner and the people doing its actions see it (R5, R19, R25-R29,
+// R41), and what the API refuses. Each test makes its own items.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiHarness } from '../support/api-harness.js';
+
+let api: ApiHarness;
+const PROCESS = 'case-story-onboarding';
+
+beforeAll(async () => {
+  api = await ApiHarness.start();
+  await api.resource('pat', 'human'); // the case's owner
+  await api.resource('quinn', 'human'); // does actions
+  expect(
+    (
+      await api.request('PUT', `/v1/processes/${PROCESS}`, {
+        body: {
+          name: 'Onboard a supplier',
+          stages: [
+            { name: 'Check', actions: [{ type: 'review', name: 'Verify documents' }, { type: 'review', name: 'Check sanctions' }] },
+            { name: 'Set up', actions: [{ type: 'task', name: 'Create supplier record' }] },
+          ],
+        },
+      })
+    ).status,
+  ).toBe(200);
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+async function newCase(shortDescription = 'Onboard Acme Ltd'): Promise<string> {
+  const res = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'case', processId: PROCESS, shortDescription, submit: true } });
+  expect(res.status).toBe(201);
+  return res.body.ref;
+}
+
+/** The case's view once `check` holds (actions are launched and heard from asynchronously). */
+function caseWhen(ref: string, what: string, check: (v: any) => boolean): Promise<any> {
+  return api.eventually(what, async () => {
+    const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+    return check(v) && v;
+  });
+}
+
+async function act(ref: string, path: string, body: unknown = {}, as = 'quinn') {
+  const res = await api.request('POST', `/v1/work-items/${ref}${path}`, { as, body });
+  expect(res.status, `${path} on ${ref}: ${JSON.stringify(res.body)}`).toBe(200);
+  return res.body;
+}
+
+describe('a case from creation to closing', () => {
+  it('R26, R27, R29, R19: the flow runs stage by stage, a failed action needs the owner, a relaunch goes on, the owner resolves', async () => {
+    const ref = await newCase();
+    expect(ref).toMatch(/^C-\d{6}$/);
+    let v = await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    expect(v).toMatchObject({ kind: 'case', state: 'todo', processId: PROCESS, processVersion: 1, stage: { index: 0, name: 'Check' }, flowComplete: false });
+    const [verify, sanctions] = v.actions.map((a: { ref: string }) => a.ref);
+    expect(v.childRefs).toEqual([verify, sanctions]);
+
+    // R27: an action is a work item of its own; the case shows where it is and who has it.
+    const action = (await api.request('GET', `/v1/work-items/${verify}`, { as: 'quinn' })).body;
+    expect(action).toMatchObject({ kind: 'action', state: 'todo', parentRef: ref, title: 'Verify documents', actionType: 'review', stageIndex: 0 });
+    await act(verify, '/pick-up');
+    v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+    expect(v.actions[0]).toMatchObject({ ref: verify, state: 'in_progress', assignee: 'quinn' });
+
+    await act(ref, '/pick-up', {}, 'pat');
+    // R25, R29: an action unable to complete sends the case back to todo, with the reason.
+    const failed = await act(verify, '/resolve', { method: 'unable_to_complete', reason: 'Documents expired' });
+    expect(failed).toMatchObject({ state: 'closed', resolutionMethod: 'unable_to_complete' });
+    v = await caseWhen(ref, 'the case needing attention', (x) => x.attention !== undefined);
+    expect(v).toMatchObject({ state: 'todo', highlighted: true, attention: { actionRef: verify, reason: 'Documents expired' } });
+    const listed = await api.eventually('the case in its owner\'s Inbox, highlighted (R41)', async () => {
+      const items = (await api.request('GET', '/v1/inbox', { as: 'pat' })).body.items as Array<{ ref: string; state: string; highlighted: boolean }>;
+      return items.find((i) => i.ref === ref && i.state === 'todo' && i.highlighted);
+    });
+    expect(listed).toBeTruthy();
+
+    // R28: the owner relaunches the failed action; its copy supersedes the failure.
+    await act(ref, '/actions', { relaunch: verify }, 'pat');
+    v = await caseWhen(ref, 'the relaunched copy', (x) => x.actions.length === 3);
+    expect(v.attention).toBeUndefined();
+    const copy = v.actions[2].ref;
+    expect(v.actions[2]).toMatchObject({ name: 'Verify documents', stageIndex: 0, byHand: true });
+    await act(copy, '/resolve', { method: 'complete' });
+    await act(sanctions, '/resolve', { method: 'complete' });
+    v = await caseWhen(ref, 'the second stage', (x) => x.actions.length === 4);
+    expect(v.stage).toEqual({ index: 1, name: 'Set up' });
+
+    // R26: resolving before the flow completes is refused, and says why.
+    const early = await api.request('POST', `/v1/work-items/${ref}/resolve`, { as: 'pat', body: { method: 'complete' } });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toMatch(/flow is not complete: stage 1 \(Set up\)/);
+
+    await act(v.actions[3].ref, '/resolve', { method: 'complete' });
+    v = await caseWhen(ref, 'the flow complete', (x) => x.flowComplete === true);
+    const closed = await act(ref, '/resolve', { method: 'complete' }, 'pat');
+    expect(closed).toMatchObject({ state: 'closed', resolutionMethod: 'complete' });
+    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['stage_started', 'action_launched', 'action_closed', 'needs_attention', 'launch_requested', 'flow_complete', 'resolved', 'closed']));
+  });
+
+  it('R26: a running case keeps the version of its process it started with', async () => {
+    const id = 'case-story-versioned';
+    const one = { name: 'Versioned', stages: [{ name: 'First', actions: [{ type: 'review', name: 'A' }] }, { name: 'Second', actions: [{ type: 'review', name: 'B' }] }] };
+    expect((await api.request('PUT', `/v1/processes/${id}`, { body: one })).body.version).toBe(1);
+    const created = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'case', processId: id, shortDescription: 'Versioned case', submit: true } });
+    const ref = created.body.ref;
+    const two = { ...one, stages: [one.stages[0], { name: 'Second, changed', actions: [{ type: 'review', name: 'C' }] }] };
+    expect((await api.request('PUT', `/v1/processes/${id}`, { body: two })).body.version).toBe(2);
+    const v = await caseWhen(ref, 'the first stage', (x) => x.actions?.length === 1);
+    await act(v.actions[0].ref, '/resolve', { method: 'complete' });
+    const next = await caseWhen(ref, 'the second stage', (x) => x.actions.length === 2);
+    expect(next).toMatchObject({ processVersion: 1, stage: { index: 1, name: 'Second' } });
+    expect(next.actions[1].name).toBe('B');
+  });
+
+  it('R19: a cancelled case closes at once, and its open actions close as cancelled, naming the case and the reason', async () => {
+    const ref = await newCase('Onboard Beta SRL');
+    const v = await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    const cancelled = await act(ref, '/cancel', { reason: 'Supplier withdrew' }, 'pat');
+    expect(cancelled).toMatchObject({ state: 'closed', resolutionMethod: 'cancelled' });
+    for (const a of v.actions) {
+      const closed = await api.eventually(`${a.ref} closed`, async () => {
+        const view = (await api.request('GET', `/v1/work-items/${a.ref}`, { as: 'quinn' })).body;
+        return view.state === 'closed' && view;
+      });
+      expect(closed).toMatchObject({ resolutionMethod: 'cancelled', resolutionReason: `case ${ref} was cancelled: Supplier withdrew` });
+    }
+  });
+});
+
+describe('what the API refuses about cases', () => {
+  it('R26: a case without a process, or of an unknown one, is refused and nothing is created', async () => {
+    for (const [body, message] of [
+      [{ kind: 'case', shortDescription: 'No process' }, /a case follows a process/],
+      [{ kind: 'case', processId: 'no-such-process', shortDescription: 'Unknown' }, /no process no-such-process/],
+      [{ kind: 'ticket', processId: PROCESS, title: 'A ticket' }, /only a case follows a process/],
+    ] as const) {
+      const res = await api.request('POST', '/v1/work-items', { as: 'pat', body });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request', issues: [{ path: ['body', 'processId'] }] });
+      expect(res.body.message).toMatch(message);
+    }
+  });
+
+  it('R5: submitting a case needs its short description', async () => {
+    const res = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'case', processId: PROCESS, submit: true } });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ error: 'validation_failed', missing: ['shortDescription'] });
+  });
+
+  it('R4: an action is born only from its case', async () => {
+    const res = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'action', title: 'By hand' } });
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0].path).toEqual(['body', 'kind']);
+  });
+
+  it('R29: rework names a stage the case has reached; reset needs a case that needs attention; a ticket takes neither', async () => {
+    const ref = await newCase('Onboard Gamma');
+    await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    const far = await api.request('POST', `/v1/work-items/${ref}/rework`, { as: 'pat', body: { fromStage: 1 } });
+    expect(far.status).toBe(400);
+    expect(far.body.message).toMatch(/0 to 0/);
+    const reset = await api.request('POST', `/v1/work-items/${ref}/reset`, { as: 'pat', body: {} });
+    expect(reset.status).toBe(409);
+    expect(reset.body).toMatchObject({ error: 'invalid_transition', from: 'todo' });
+    const ticket = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'ticket', title: 'Just a ticket' } });
+    const onTicket = await api.request('POST', `/v1/work-items/${ticket.body.ref}/cancel`, { as: 'pat', body: { reason: 'No' } });
+    expect(onTicket.status).toBe(400);
+    expect(onTicket.body.message).toMatch(/Only a case takes cancel/);
+  });
+});
