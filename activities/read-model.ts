@@ -4,6 +4,7 @@
 // after a crash writes the same thing again and changes nothing.
 
 import type pg from 'pg';
+import type { ProcessDefinition } from '../workflows/domain/case/process-definition.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 import type { WorkItemActivities } from './read-model-types.js';
 
@@ -51,18 +52,24 @@ export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
       if (process.env.WORK_ITEMS_FAULT === 'kill-after-store') process.kill(process.pid, 'SIGKILL'); // fault tests only
     },
 
-    async allocateActionRef({ caseRef, launchId }) {
+    async allocateRef({ origin, launchId, kind }) {
+      const prefix = kind === 'case' ? 'C' : 'A';
       const { rows } = await pool.query<{ ref: string }>(
         `WITH inserted AS (
-           INSERT INTO action_launches (case_ref, launch_id, ref)
-           VALUES ($1, $2, 'A-' || lpad(nextval('action_ref_seq')::text, 6, '0'))
-           ON CONFLICT (case_ref, launch_id) DO NOTHING
+           INSERT INTO launched_items (origin_ref, launch_id, ref)
+           VALUES ($1, $2, '${prefix}-' || lpad(nextval('${kind}_ref_seq')::text, 6, '0'))
+           ON CONFLICT (origin_ref, launch_id) DO NOTHING
            RETURNING ref
          )
-         SELECT ref FROM inserted UNION ALL SELECT ref FROM action_launches WHERE case_ref = $1 AND launch_id = $2`,
-        [caseRef, launchId],
+         SELECT ref FROM inserted UNION ALL SELECT ref FROM launched_items WHERE origin_ref = $1 AND launch_id = $2`,
+        [origin, launchId],
       );
       return rows[0].ref;
+    },
+
+    async loadProcess(id) {
+      const { rows } = await pool.query<{ version: number; definition: ProcessDefinition }>('SELECT version, definition FROM processes WHERE id = $1 ORDER BY version DESC LIMIT 1', [id]);
+      return rows[0] ? { id, version: rows[0].version, ...rows[0].definition } : null;
     },
 
     async syncSummary(s) {

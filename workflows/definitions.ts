@@ -4,7 +4,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { COMMAND_TYPES, type CommandRequest, type CommandType } from './domain/item/commands.js';
-import type { InboundEmail, InboundOutcome, ResolutionMethod } from './domain/item/types.js';
+import type { InboundEmail, InboundOutcome, ResolutionMethod, State } from './domain/item/types.js';
 import type { WorkItemView } from './domain/item/view.js';
 
 export const TASK_QUEUE = 'work-items';
@@ -18,6 +18,8 @@ export const inboundEmailSignal = defineSignal<[InboundEmail]>('inboundEmail');
 export const actionClosedSignal = defineSignal<[{ ref: string; method: ResolutionMethod; reason?: string }]>('actionClosed');
 /** R19: a cancelled case tells an open action to close (a repeat is harmless). */
 export const caseCancelledSignal = defineSignal<[{ caseRef: string; reason: string }]>('caseCancelled');
+/** R26, R32: a case tells the item that started it that it was submitted, or resolved (a repeat is harmless). */
+export const startedCaseChangedSignal = defineSignal<[{ ref: string; state: State; resolutionMethod?: ResolutionMethod }]>('startedCaseChanged');
 
 /** Inbound email as an Update: the answer says what the email did, with the item's view. */
 export interface EmailTaken {

@@ -38,19 +38,23 @@ import {
   actionLaunched,
   applyCommand,
   caseCancelledNotice,
+  caseNotStarted,
+  caseStarted,
+  caseToStart,
   createWorkItem,
   nextDeadline,
   onDeadline,
   receiveEmail,
+  startedCaseNotice,
   type RuleContext,
 } from './domain/rules/transitions.js';
 import { SYSTEM, type ItemNotice, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
 import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
-import { actionClosedSignal, caseCancelledSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
+import { actionClosedSignal, caseCancelledSignal, startedCaseChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
-const { recordChanges, allocateActionRef } = proxyActivities<WorkItemActivities>({
+const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
 });
@@ -117,6 +121,12 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   setHandler(caseCancelledSignal, (notice) => {
     const before = item;
     item = caseCancelledNotice(item, notice, new Date());
+    changedByNotice ||= item !== before;
+    settleChange?.();
+  });
+  setHandler(startedCaseChangedSignal, (notice) => {
+    const before = item;
+    item = startedCaseNotice(item, notice, new Date());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
@@ -251,11 +261,17 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
   /** Actions a case is to launch, or notices to other items, not done yet (R26, R32). */
   function hasOutgoing(): boolean {
-    return (item.flow?.pending.length ?? 0) > 0 || (item.notices?.length ?? 0) > 0;
+    return (item.flow?.pending.length ?? 0) > 0 || (item.notices?.length ?? 0) > 0 || caseToStart(item) !== undefined;
   }
 
-  /** Launches the first pending action, or sends the first notice. */
+  /** Launches the first pending action (or a start_case action's case), or sends the first notice. */
   async function sendOutgoing(): Promise<void> {
+    const processId = caseToStart(item);
+    if (processId) {
+      await startCase(processId);
+      changedByNotice = true; // the action's own change, stored at once like a notice's
+      return;
+    }
     const launch = item.flow?.pending[0];
     if (launch) {
       const ref = await launchAction(launch);
@@ -272,7 +288,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
    * them) that outlives it: a cancelled case closes its actions by notice, not by Temporal.
    */
   async function launchAction(launch: PendingLaunch): Promise<string> {
-    const ref = await allocateActionRef({ caseRef: item.ref, launchId: launch.launchId });
+    const ref = await allocateRef({ origin: item.ref, launchId: launch.launchId, kind: 'action' });
     const actionInput: WorkItemInput = {
       ref,
       kind: 'action',
@@ -285,17 +301,41 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       layout: 2,
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     };
+    await startChildItem(actionInput);
+    return ref;
+  }
+
+  /** R26: a start_case action starts a case of its process (its current version), submitted. */
+  async function startCase(processId: string): Promise<void> {
+    const process = await loadProcess(processId);
+    if (!process) {
+      item = caseNotStarted(item, `no process ${processId} to start a case of`, new Date());
+      return;
+    }
+    const ref = await allocateRef({ origin: item.ref, launchId: 0, kind: 'case' });
+    await startChildItem({
+      ref,
+      kind: 'case',
+      createdBy: SYSTEM,
+      fields: { shortDescription: item.fields.title ?? process.name },
+      ...(item.queue ? { queue: item.queue } : {}),
+      process,
+      processId: process.id,
+      submit: true,
+      parentRef: item.ref,
+      layout: 2,
+      ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
+    });
+    item = caseStarted(item, ref, new Date());
+  }
+
+  /** An item this one launches: its child in the Temporal UI, outliving it. Starting it again is harmless. */
+  async function startChildItem(child: WorkItemInput): Promise<void> {
     try {
-      await startChild(workItem, {
-        workflowId: ref,
-        args: [actionInput],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        memo: { kind: 'action', ref },
-      });
+      await startChild(workItem, { workflowId: child.ref, args: [child], parentClosePolicy: ParentClosePolicy.ABANDON, memo: { kind: child.kind, ref: child.ref } });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // started before a crash
     }
-    return ref;
   }
 
   /** R32: a Signal to the other item's current run; an item that has ended needs no notice. */
@@ -303,7 +343,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const other = getExternalWorkflowHandle(notice.to);
     try {
       if (notice.type === 'actionClosed') await other.signal(actionClosedSignal, { ref: notice.ref, method: notice.method, ...(notice.reason ? { reason: notice.reason } : {}) });
-      else await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason });
+      else if (notice.type === 'caseCancelled') await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason });
+      else await other.signal(startedCaseChangedSignal, { ref: notice.ref, state: notice.state, ...(notice.resolutionMethod ? { resolutionMethod: notice.resolutionMethod } : {}) });
     } catch {
       // The other item has closed (its workflow completed) or never existed: nothing waits for this.
     }

@@ -87,7 +87,10 @@ export class WorkflowHarness {
    * actions address their notices to it by ref.
    */
   async kase(process: CaseProcess, overrides: Partial<WorkItemInput> = {}): Promise<ItemHandle> {
-    const ref = `C-${String(++this.counter).padStart(6, '0')}`;
+    // From the sequence the service allocates refs from, as the API does: cases started by
+    // start_case actions take theirs from it too.
+    const { rows } = await this.pool.query<{ n: string }>("SELECT nextval('case_ref_seq') AS n");
+    const ref = `C-${rows[0].n.padStart(6, '0')}`;
     const input: WorkItemInput = {
       ref,
       kind: 'case',

@@ -2,6 +2,7 @@
 // the real activities and PostgreSQL: a case launches each stage's actions as work items of their
 // own, hears of their closing by Signal, and tells them when it is cancelled.
 
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseProcess } from '../../workflows/domain/item/types.js';
 import type { WorkItemView } from '../../workflows/domain/item/view.js';
@@ -50,6 +51,8 @@ describe('a case launches its stages\' actions (R26, R27)', () => {
     const action = await h.view(h.handleOf(v.childRefs[1]));
     expect(action).toMatchObject({ kind: 'action', state: 'todo', parentRef: v.ref, title: 'Check sanctions', actionType: 'review', stageIndex: 0, robot: true });
     expect(action.ref).toMatch(/^A-\d{6}$/);
+    // Operators see them as related workflows in the Temporal UI: the action is the case's child.
+    expect((await h.handleOf(action.ref).describe()).parentExecution?.workflowId).toBe(v.ref);
   });
 
   it('R26: each stage starts when the one before is complete; the owner resolves the case once its flow is complete', async () => {
@@ -111,6 +114,28 @@ describe('a case that needs attention (R29)', () => {
   });
 });
 
+describe('cases started by other cases (R9, R26, R32)', () => {
+  it('R26, R32: a start_case action starts a submitted case of its process, and completes when that case is submitted', async () => {
+    await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2)', ['supplier-check', JSON.stringify({ name: 'Supplier check', stages: [{ name: 'Look', actions: [{ type: 'review', name: 'Look up' }] }] })]);
+    const kase = await h.kase({ ...ONBOARDING, id: 'with-check', stages: [{ name: 'Delegate', actions: [{ type: 'start_case', name: 'Check the supplier', processId: 'supplier-check' }] }] });
+    const v = await launched(kase, 1);
+    const action = await h.result(h.handleOf(v.childRefs[0]));
+    expect(action).toMatchObject({ kind: 'action', actionType: 'start_case', state: 'closed', resolutionMethod: 'complete' });
+    const started = action.childRefs[0];
+    expect(started).toMatch(/^C-\d{6}$/);
+    const child = await h.until(h.handleOf(started), (x) => (x.actions?.length ?? 0) === 1, 'the started case\'s first action');
+    expect(child).toMatchObject({ kind: 'case', state: 'todo', parentRef: action.ref, shortDescription: 'Check the supplier', processId: 'supplier-check', stage: { index: 0, name: 'Look' } });
+    expect(await h.until(kase, (x) => x.flowComplete === true, 'the starting case\'s flow complete')).toMatchObject({ flowComplete: true });
+  });
+
+  it('R26: a start_case action whose process is gone closes unable_to_complete, and its case needs attention', async () => {
+    const kase = await h.kase({ ...ONBOARDING, id: 'with-missing', stages: [{ name: 'Delegate', actions: [{ type: 'start_case', name: 'Check elsewhere', processId: 'never-saved' }] }] });
+    const v = await launched(kase, 1);
+    expect(await h.result(h.handleOf(v.childRefs[0]))).toMatchObject({ state: 'closed', resolutionMethod: 'unable_to_complete', resolutionReason: 'no process never-saved to start a case of' });
+    expect(await h.until(kase, (x) => x.attention !== undefined, 'attention')).toMatchObject({ attention: { actionRef: v.childRefs[0] } });
+  });
+});
+
 describe('cancelling a case (R19, R32)', () => {
   it('R19: a cancelled case closes at once; each of its open actions closes as cancelled, saying why', async () => {
     const kase = await h.kase(ONBOARDING);
@@ -123,4 +148,17 @@ describe('cancelling a case (R19, R32)', () => {
     expect(open).toMatchObject({ state: 'closed', resolutionMethod: 'cancelled', resolutionReason: `case ${first.ref} was cancelled: Supplier withdrew` });
     expect((await h.view(h.handleOf(first.childRefs[0]))).resolutionMethod).toBe('complete');
   });
+});
+
+it('R42: every case and action history recorded above replays without nondeterminism', async () => {
+  const cases = [...h.handles];
+  const actions = (await Promise.all(cases.map(async (c) => (await c.query('view')) as WorkItemView))).flatMap((v) => v.childRefs.map((ref) => h.handleOf(ref)));
+  const histories = await Promise.all([...cases, ...actions].map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
+    expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
+    replayed++;
+  }
+  expect(actions.length).toBeGreaterThan(10);
+  expect(replayed).toBe(cases.length + actions.length);
 });

@@ -120,7 +120,9 @@ export interface TimelineEntry {
     | 'flow_complete'
     | 'reworked'
     | 'reset'
-    | 'case_cancelled';
+    | 'case_cancelled'
+    | 'case_started'
+    | 'started_case_changed';
   [field: string]: unknown;
 }
 
@@ -142,7 +144,9 @@ export type ItemNotice =
   /** An action tells its case it closed (R25, R29). */
   | { type: 'actionClosed'; to: string; ref: string; method: ResolutionMethod; reason?: string }
   /** A cancelled case tells each of its open actions to close (R19). */
-  | { type: 'caseCancelled'; to: string; caseRef: string; reason: string };
+  | { type: 'caseCancelled'; to: string; caseRef: string; reason: string }
+  /** A case tells the item that started it (a start_case action) when it is submitted and when it resolves (R26, R32). */
+  | { type: 'startedCaseChanged'; to: string; ref: string; state: State; resolutionMethod?: ResolutionMethod };
 
 /** The process a case follows, in the version it started with (R26). */
 export interface CaseProcess extends ProcessDefinition {
@@ -196,6 +200,8 @@ export interface WorkItem {
   stage?: { index: number; name: string };
   /** Actions: what kind of action this is, and the stage of its case it belongs to. */
   action?: { type: string; stageIndex: number; robot?: boolean; processId?: string };
+  /** A start_case action: the case it starts, once started (R26). */
+  startedCase?: { ref: string };
   /** Messages to other items not sent yet (R32). */
   notices?: ItemNotice[];
   createdAt: string;

@@ -53,7 +53,7 @@ export function actionClosedNotice(item: WorkItem, process: ProcessDefinition | 
   if (taken.flow === item.flow) return item;
   let next = record({ ...item, flow: taken.flow }, SYSTEM, at, { type: 'action_closed', ref: notice.ref, method: notice.method, ...(notice.reason ? { reason: notice.reason } : {}) });
   if (taken.needsAttention) next = needAttention(next, taken.flow, at);
-  return asChange(item, reconcileSla(followFlow(item, next, process, SYSTEM, now), at));
+  return asChange(item, reconcileSla(noticesOf(item, followFlow(item, next, process, SYSTEM, now)), at));
 }
 
 /** R19: a case is cancelled, and closes at once; its open actions are told to close, and why. */
@@ -120,16 +120,60 @@ export function guardCaseResolution(item: WorkItem, method: ResolutionMethod): v
   throw invalidTransition(item.state, 'resolve', `its flow is not complete: ${stage} still has actions to finish`);
 }
 
-/** R25: an action that closed tells its case (once: the notice is sent by its workflow). */
-export function noticeOnClose(before: WorkItem, after: WorkItem): WorkItem {
-  if (after.kind !== 'action' || !after.parentRef || before.state === 'closed' || after.state !== 'closed' || !after.resolutionMethod) return after;
-  const notice: ItemNotice = { type: 'actionClosed', to: after.parentRef, ref: after.ref, method: after.resolutionMethod, ...(after.resolutionReason ? { reason: after.resolutionReason } : {}) };
-  return { ...after, notices: [...(after.notices ?? []), notice] };
+/**
+ * R25, R32: what a change tells the item that started this one (once: the notice is sent by this
+ * item's workflow, after the change is in its history). An action tells its case when it closes;
+ * a case tells the item that started it when it is submitted and when it resolves.
+ */
+export function noticesOf(before: WorkItem | undefined, after: WorkItem): WorkItem {
+  if (!after.parentRef) return after;
+  let notice: ItemNotice | undefined;
+  if (after.kind === 'action' && before?.state !== 'closed' && after.state === 'closed' && after.resolutionMethod) {
+    notice = { type: 'actionClosed', to: after.parentRef, ref: after.ref, method: after.resolutionMethod, ...(after.resolutionReason ? { reason: after.resolutionReason } : {}) };
+  } else if (after.kind === 'case' && starterHears(before?.state, after.state)) {
+    notice = { type: 'startedCaseChanged', to: after.parentRef, ref: after.ref, state: after.state, ...(after.resolutionMethod ? { resolutionMethod: after.resolutionMethod } : {}) };
+  }
+  return notice ? { ...after, notices: [...(after.notices ?? []), notice] } : after;
+}
+
+/** The starter hears of the submission (draft -> anything) and of the resolution (-> resolved, or closed at once). */
+function starterHears(before: WorkItem['state'] | undefined, after: WorkItem['state']): boolean {
+  if (before === after) return false;
+  if ((before === undefined || before === 'draft') && after !== 'draft') return true;
+  return (after === 'resolved' || after === 'closed') && before !== 'resolved';
+}
+
+/** R26: a start_case action started its case, as `ref`. */
+export function caseStarted(item: WorkItem, ref: string, now: Date): WorkItem {
+  if (item.startedCase) return item;
+  const next: WorkItem = { ...item, startedCase: { ref }, childRefs: [...item.childRefs, ref] };
+  return asChange(item, record(next, SYSTEM, now.toISOString(), { type: 'case_started', ref, processId: item.action?.processId }));
+}
+
+/** R26: a start_case action whose process is gone cannot do its work. */
+export function caseNotStarted(item: WorkItem, reason: string, now: Date): WorkItem {
+  if (item.state === 'closed') return item;
+  return asChange(item, noticesOf(item, settleResolution(item, SYSTEM, 'unable_to_complete', reason, now)));
+}
+
+/** R26, R32: the case a start_case action started was submitted: the action completes. */
+export function startedCaseNotice(item: WorkItem, notice: { ref: string; state: WorkItem['state'] }, now: Date): WorkItem {
+  if (item.kind !== 'action' || item.action?.type !== 'start_case' || item.state === 'closed' || notice.state === 'draft') return item;
+  const at = now.toISOString();
+  const heard = record(item, SYSTEM, at, { type: 'started_case_changed', ref: notice.ref, state: notice.state });
+  return asChange(item, reconcileSla(noticesOf(item, settleResolution(heard, SYSTEM, 'complete', undefined, now)), at));
+}
+
+/** R26: a start_case action launches its case when it is born (and not again). */
+export function caseToStart(item: WorkItem): string | undefined {
+  if (item.kind !== 'action' || item.action?.type !== 'start_case' || !item.action.processId || item.startedCase || item.state === 'closed') return undefined;
+  return item.action.processId;
 }
 
 /** R19: an action of a cancelled case closes as `cancelled`, saying why. A repeat changes nothing. */
 export function caseCancelledNotice(item: WorkItem, notice: { caseRef: string; reason: string }, now: Date): WorkItem {
   if (item.kind !== 'action' || item.state === 'closed') return item;
+  // No notice back: the case that asked is closed.
   return asChange(item, reconcileSla(settleResolution(item, SYSTEM, 'cancelled', `case ${notice.caseRef} was cancelled: ${notice.reason}`, now), now.toISOString()));
 }
 

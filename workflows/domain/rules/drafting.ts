@@ -10,7 +10,7 @@ import { reconcileSla } from '../sla/sla-transitions.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type WorkItem, type WorkItemInput } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
-import { beginFlow } from './cases.js';
+import { beginFlow, noticesOf } from './cases.js';
 import { emailInEntry } from './email.js';
 import { initialState } from './kinds.js';
 import { close } from './resolution.js';
@@ -54,7 +54,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     return close(item, SYSTEM, at);
   }
   if (input.submit && item.state === 'draft') item = submitted(item, input.createdBy, at, input.process);
-  return { ...reconcileSla(item, at), version: 1 };
+  return { ...reconcileSla(noticesOf(undefined, item), at), version: 1 };
 }
 
 /** `edit`: changes the fields given (at least one); an update, so R10 applies. */

@@ -12,7 +12,7 @@ import { reconcileSla } from '../sla/sla-transitions.js';
 import { asChange } from '../item/timeline.js';
 import type { Actor, WorkItem } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
-import { cancelCase, guardCaseResolution, launchActionByHand, noticeOnClose, resetCase, reworkCase } from './cases.js';
+import { cancelCase, guardCaseResolution, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
 import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
@@ -24,7 +24,7 @@ export { createWorkItem } from './drafting.js';
 export { nextDeadline, onDeadline } from './deadlines.js';
 export { receiveEmail } from './email.js';
 export { MANUAL_METHODS } from './kinds.js';
-export { actionClosedNotice, actionLaunched, caseCancelledNotice } from './cases.js';
+export { actionClosedNotice, actionLaunched, caseCancelledNotice, caseNotStarted, caseStarted, caseToStart, startedCaseNotice } from './cases.js';
 
 /** What a rule may need beyond the item: a case's process, in the version it follows (R26). */
 export interface RuleContext {
@@ -66,6 +66,6 @@ export function applyCommand(current: WorkItem, actor: Actor, command: Command, 
   const caughtUp = catchUp(current, now);
   if (caughtUp.state === 'closed') throw invalidTransition('closed', command.type, 'a closed item is final');
   const rule = RULES[command.type] as Rule<typeof command.type>;
-  const next = noticeOnClose(caughtUp, rule(caughtUp, actor, command as never, now, context)); // R25: an action tells its case
+  const next = noticesOf(caughtUp, rule(caughtUp, actor, command as never, now, context)); // R25, R32: tell the item that started this one
   return asChange(caughtUp, reconcileSla(next, now.toISOString()));
 }
