@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
   registerConfigRoutes(routes, config, processes);
   const items = new ItemStore(deps.pool);
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
-  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items });
+  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
   registerNotBuiltRoutes(routes);
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { parseDurationMs } from '../workflows/domain/item/duration.js';
 import type { CategorySnapshot } from '../workflows/domain/item/types.js';
 import { hashToken, newToken } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, invalid } from './errors.js';
 import type { z } from 'zod';
 import type { CalendarPut, CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
 import { calendarProblems, type BusinessCalendar } from '../workflows/domain/calendar/business-calendar.js';
@@ -120,6 +120,12 @@ export class ConfigStore {
 
   async putMailbox(address: string, m: z.output<typeof MailboxPut>): Promise<Mailbox> {
     if (m.categoryId) await this.categorySnapshot(m.categoryId);
+    // R9: a mailbox that starts cases names the process they follow; one that starts tickets does not.
+    if (m.starts === 'case' && !m.processId) throw invalid([{ path: ['body', 'processId'], message: 'a mailbox that starts cases names their process' }]);
+    if (m.starts === 'ticket' && m.processId) throw invalid([{ path: ['body', 'processId'], message: 'only a mailbox that starts cases names a process' }]);
+    if (m.processId && (await this.pool.query('SELECT 1 FROM processes WHERE id = $1', [m.processId])).rowCount === 0) {
+      throw invalid([{ path: ['body', 'processId'], message: `no process ${m.processId}; PUT /v1/processes/${m.processId} defines it` }]);
+    }
     await this.pool.query(
       `INSERT INTO mailboxes (address, starts, category_id, process_id, queue, updated_at) VALUES ($1,$2,$3,$4,$5, now())
        ON CONFLICT (address) DO UPDATE SET starts = EXCLUDED.starts, category_id = EXCLUDED.category_id,

@@ -8,9 +8,9 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import type { z } from 'zod';
 import type { InboundEmail, WorkItemInput } from '../../workflows/domain/item/types.js';
 import { toActor, type Caller } from '../caller.js';
-import { bareAddress, type ConfigStore } from '../config-store.js';
+import { bareAddress, type ConfigStore, type Mailbox } from '../config-store.js';
 import { ApiError } from '../errors.js';
-import { notYet } from './not-built-routes.js';
+import type { ProcessStore } from '../process-store.js';
 import type { ReadModelStore } from '../read-model-store.js';
 import type { Routes } from '../route.js';
 import { InboundEmailBody, InboundOutcome } from '../schemas.js';
@@ -26,6 +26,7 @@ export interface InboundEmailDeps {
   config: ConfigStore;
   readModel: ReadModelStore;
   items: ItemStore;
+  processes: ProcessStore;
 }
 
 export function registerInboundEmailRoutes(routes: Routes, deps: InboundEmailDeps): void {
@@ -38,7 +39,6 @@ export function registerInboundEmailRoutes(routes: Routes, deps: InboundEmailDep
     body: InboundEmailBody,
     response: InboundOutcome,
     yieldsItem: true,
-    refusals: ['not_implemented'], // 501: a mailbox that starts cases
     handler: ({ body, caller }) => takeEmail(deps, body, caller),
   });
 }
@@ -90,8 +90,8 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
   return result;
 
   /** A reference for a new item, noted in the claim before the item's workflow starts. */
-  async function newRef(): Promise<string> {
-    const ref = await readModel.nextRef('ticket');
+  async function newRef(kind: 'ticket' | 'case' = 'ticket'): Promise<string> {
+    const ref = await readModel.nextRef(kind);
     await readModel.reserveInboundRef(email.messageId, ref);
     return ref;
   }
@@ -109,10 +109,26 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
       await items.mirror(await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' })));
       return { outcome: 'rejected_unknown_address', ref };
     }
-    if (mailbox.starts === 'case') throw notYet(`cases started by mail to ${mailbox.address}`);
+    if (mailbox.starts === 'case') return startCase(mailbox, e, c);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
     const ref = await newRef();
     await items.mirror(await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined })));
+    return { outcome: 'created', ref };
+  }
+
+  /** R9: a mailbox that starts cases starts one of its process (current version), submitted. */
+  async function startCase(mailbox: Mailbox, e: InboundEmail, c: Caller): Promise<Outcome> {
+    const process = mailbox.processId ? await deps.processes.get(mailbox.processId) : undefined;
+    if (!process) throw new ApiError('invalid_request', `Mailbox ${mailbox.address} starts cases of process ${mailbox.processId ?? '(none)'}, which is not defined: PUT /v1/processes/${mailbox.processId ?? ':id'} first.`, { issues: [] });
+    const categoryId = mailbox.categoryId ?? process.categoryId;
+    const category = categoryId ? await config.categorySnapshot(categoryId) : undefined;
+    const ref = await newRef('case');
+    const input: WorkItemInput = {
+      ...emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined, process, processId: process.id }),
+      kind: 'case',
+      fields: { shortDescription: e.subject || '(no subject)', description: e.body, primaryContact: e.from, requester: e.from },
+    };
+    await items.mirror(await gateway.start(input));
     return { outcome: 'created', ref };
   }
 

@@ -131,6 +131,33 @@ describe('a case from creation to closing', () => {
   });
 });
 
+describe('cases started by email (R9)', () => {
+  it('R9: an email to a mailbox that starts cases starts a submitted case of its process, the email on its timeline', async () => {
+    expect((await api.request('PUT', '/v1/mailboxes/onboarding@desk.example', { body: { starts: 'case', processId: PROCESS, queue: 'suppliers' } })).status).toBe(200);
+    const res = await api.request('POST', '/v1/inbound-emails', { body: { messageId: '<case-story-1@acme.example>', from: 'ann@acme.example', to: ['onboarding@desk.example'], subject: 'Please onboard Acme', body: 'Our documents are attached.' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ outcome: 'created', ref: expect.stringMatching(/^C-\d{6}$/) });
+    const v = await caseWhen(res.body.ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    expect(v).toMatchObject({ kind: 'case', state: 'todo', shortDescription: 'Please onboard Acme', queue: 'suppliers', processId: PROCESS });
+    expect(v.timeline.map((e: { type: string }) => e.type)).toContain('email_in');
+    // R41: its actions wait in the case's queue.
+    const queued = await api.eventually('the actions in the queue', async () => {
+      const items = (await api.request('GET', '/v1/queues/suppliers', { as: 'quinn' })).body.items as Array<{ ref: string; kind: string; parentRef: string }>;
+      const mine = items.filter((i) => i.parentRef === res.body.ref);
+      return mine.length === 2 && mine;
+    });
+    expect(queued.map((i) => i.kind)).toEqual(['action', 'action']);
+  });
+
+  it('R9: a mailbox that starts cases must name a process that exists', async () => {
+    for (const body of [{ starts: 'case' }, { starts: 'case', processId: 'no-such-process' }, { starts: 'ticket', processId: PROCESS }]) {
+      const res = await api.request('PUT', '/v1/mailboxes/bad@desk.example', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.issues[0].path).toEqual(['body', 'processId']);
+    }
+  });
+});
+
 describe('what the API refuses about cases', () => {
   it('R26: a case without a process, or of an unknown one, is refused and nothing is created', async () => {
     for (const [body, message] of [
