@@ -1,6 +1,6 @@
 // The activities a work-item workflow calls, as types the workflow can import without I/O code.
 
-import type { CaseProcess, OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
+import type { CaseProcess, CategorySnapshot, OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
 
 /** Everything about an item not yet stored outside its workflow, all of it already in history. */
 export interface ItemChanges {
@@ -21,8 +21,8 @@ export interface WorkItemActivities {
    * of a start_case action): allocated once, the same on a retry (R1, R26).
    */
   allocateRef(launch: { origin: string; launchId: number; kind: 'case' | 'action' }): Promise<string>;
-  /** The current version of a process (a start_case action starts a case of it), or null. */
-  loadProcess(id: string): Promise<CaseProcess | null>;
+  /** The current version of a process, with its category, for a case started by the workflow (R9, R26); null when none. */
+  loadProcess(id: string): Promise<{ process: CaseProcess; category?: CategorySnapshot } | null>;
   /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */
   syncSummary(summary: WorkItemSummary): Promise<void>;
   /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. (Runs started before layout 2.) */

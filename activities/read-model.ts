@@ -4,6 +4,7 @@
 // after a crash writes the same thing again and changes nothing.
 
 import type pg from 'pg';
+import { ConfigStore } from '../api/config-store.js';
 import type { ProcessDefinition } from '../workflows/domain/case/process-definition.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 import type { WorkItemActivities } from './read-model-types.js';
@@ -69,7 +70,11 @@ export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
 
     async loadProcess(id) {
       const { rows } = await pool.query<{ version: number; definition: ProcessDefinition }>('SELECT version, definition FROM processes WHERE id = $1 ORDER BY version DESC LIMIT 1', [id]);
-      return rows[0] ? { id, version: rows[0].version, ...rows[0].definition } : null;
+      if (!rows[0]) return null;
+      const process = { id, version: rows[0].version, ...rows[0].definition };
+      // The process's category, as the API copies it into a case it creates (R21, R22, R36).
+      const category = process.categoryId ? await new ConfigStore(pool).categorySnapshot(process.categoryId).catch(() => undefined) : undefined;
+      return { process, ...(category ? { category } : {}) };
     },
 
     async syncSummary(s) {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
 import { ProcessStore } from './process-store.js';
+import { ScheduleStore } from './schedule-store.js';
 import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -56,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
   const processes = new ProcessStore(deps.pool);
-  registerConfigRoutes(routes, config, processes);
+  registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway));
   const items = new ItemStore(deps.pool);
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });

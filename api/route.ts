@@ -21,7 +21,7 @@ export interface RouteContext<B, Q> {
 }
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
-  method: 'get' | 'post' | 'put' | 'patch';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tag: string;
@@ -45,7 +45,7 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
 export const EVERYONE: CallerKind[] = ['human', 'robot', 'integration', 'admin'];
 export const RESOURCES: CallerKind[] = ['human', 'robot', 'admin'];
 
-const MUTATING = new Set(['post', 'put', 'patch']);
+const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
 const STATUS_MEANING: Record<number, string> = {
   400: 'The request is malformed; `issues` names each bad field.',

@@ -177,6 +177,35 @@ export const ProcessView = ProcessPut.extend({
   .openapi('ProcessView');
 export const ProcessList = z.object({ processes: z.array(ProcessView) }).openapi('ProcessList');
 
+/** At least a second between two cases a schedule starts. */
+const SCHEDULE_MIN_EVERY_MS = 1000;
+export const SchedulePut = z
+  .object({
+    processId: id,
+    shortDescription: text.max(998),
+    cron: z.string().min(1).max(200).optional().openapi({ example: '0 9 * * MON-FRI', description: 'a cron expression (UTC), or give `every`' }),
+    every: duration.refine((d) => (parseDurationMs(d) ?? 0) >= SCHEDULE_MIN_EVERY_MS, 'at least PT1S').optional().openapi({ example: 'P1D', description: 'an interval, or give `cron`' }),
+    paused: z.boolean().optional(),
+    queue: id.optional(),
+  })
+  .strict()
+  .refine((s) => (s.cron === undefined) !== (s.every === undefined), { message: 'give exactly one of cron and every', path: ['cron'] })
+  .openapi('Schedule');
+export const ScheduleView = z
+  .object({
+    id: z.string(),
+    processId: z.string(),
+    shortDescription: z.string(),
+    cron: z.string().optional(),
+    every: z.string().optional(),
+    paused: z.boolean(),
+    queue: z.string().optional(),
+    nextRunAt: z.string().optional().openapi({ description: 'when the next case starts (absent while paused)' }),
+  })
+  .openapi('ScheduleView');
+export const ScheduleList = z.object({ schedules: z.array(ScheduleView) }).openapi('ScheduleList');
+export const ScheduleDeleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi('ScheduleDeleted');
+
 // --- work items ---------------------------------------------------------------------------------
 
 /** One line: a title, a short description, a contact (the limit of an email's subject line). */

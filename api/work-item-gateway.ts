@@ -5,7 +5,15 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import type { Command, CommandRequest } from '../workflows/domain/item/commands.js';
 import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
 import type { WorkItemView } from '../workflows/domain/item/view.js';
@@ -13,6 +21,7 @@ import { commandUpdates, inboundEmailUpdate, TASK_QUEUE, viewQuery, type EmailTa
 import { createWorkItem } from '../workflows/domain/rules/transitions.js';
 import { toView } from '../workflows/domain/item/view.js';
 import type { workItem } from '../workflows/work-item.js';
+import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 export interface GatewayOptions {
@@ -90,6 +99,56 @@ export class WorkItemGateway {
     }
   }
 
+  /**
+   * R9: the Temporal Schedule that starts cases of a process (created, or replaced when it
+   * exists). Each run starts a `scheduledCase` workflow, which starts the case.
+   */
+  async putSchedule(id: string, schedule: { everyMs?: number; cron?: string; paused: boolean; start: ScheduledCaseInput }): Promise<void> {
+    const spec: ScheduleSpec = schedule.cron ? { cronExpressions: [schedule.cron] } : { intervals: [{ every: schedule.everyMs! }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'scheduledCase' as const,
+      args: [schedule.start] as [ScheduledCaseInput],
+      taskQueue: this.taskQueue,
+      workflowId: `scheduled-case-${id}`,
+    };
+    const scheduleId = scheduleIdOf(id);
+    try {
+      try {
+        await this.client.schedule.create<typeof scheduledCase>({ scheduleId, spec, action, state: { paused: schedule.paused }, policies: { overlap: 'ALLOW_ALL' } });
+      } catch (error) {
+        if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+        await this.client.schedule.getHandle(scheduleId).update<typeof scheduledCase>((previous) => ({ ...previous, spec, action, state: { paused: schedule.paused } }));
+      }
+    } catch (error) {
+      // The SDK checks a cron expression's shape (TypeError); the server checks the rest (INVALID_ARGUMENT).
+      const grpcCode = (error as { code?: number; cause?: { code?: number } }).code ?? (error as { cause?: { code?: number } }).cause?.code;
+      if (error instanceof TypeError || (error instanceof ServiceError && grpcCode === 3)) {
+        throw new ApiError('invalid_request', `Temporal refused the schedule: ${error.message}`, { issues: [{ path: ['body', schedule.cron ? 'cron' : 'every'], message: error.message }] });
+      }
+      throw error;
+    }
+  }
+
+  /** When the schedule next starts a case (absent when paused, or when Temporal has no such schedule). */
+  async nextScheduledRun(id: string): Promise<string | undefined> {
+    try {
+      return (await this.client.schedule.getHandle(scheduleIdOf(id)).describe()).info.nextActionTimes[0]?.toISOString();
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes the Temporal Schedule; one already gone is fine. */
+  async deleteSchedule(id: string): Promise<void> {
+    try {
+      await this.client.schedule.getHandle(scheduleIdOf(id)).delete();
+    } catch (error) {
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    }
+  }
+
   /** The current run's history figures and a link to the item in the Temporal UI. */
   async history(ref: string): Promise<{ ref: string; runId: string; eventCount: number; sizeBytes: number; status: string; uiUrl?: string }> {
     const handle = this.client.workflow.getHandle(ref);
@@ -154,6 +213,11 @@ export class WorkItemGateway {
 }
 
 const ADMISSION_RETRIES = 10;
+
+/** The Temporal Schedule of schedule `id` of the API. */
+function scheduleIdOf(id: string): string {
+  return `case-schedule-${id}`;
+}
 
 /** An Update that Temporal refused before it reached the item's code: sending it again is safe. */
 function notAdmitted(error: unknown): boolean {

@@ -191,7 +191,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const unstored = (): boolean =>
       item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0;
     const mustStoreNow = (): boolean =>
-      changedByTimer || changedByNotice || (item.kind === 'action' && storedVersion === 0) || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
+      changedByTimer || changedByNotice || (storedVersion === 0 && input.createdBy.kind === 'system') || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
     let measured: { tail: readonly TimelineEntry[]; chars: number } = { tail: [], chars: 0 };
     const tailChars = (): number => {
       if (measured.tail !== item.timeline) measured = { tail: item.timeline, chars: item.timeline.length ? JSON.stringify(item.timeline).length : 0 };
@@ -307,11 +307,12 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
   /** R26: a start_case action starts a case of its process (its current version), submitted. */
   async function startCase(processId: string): Promise<void> {
-    const process = await loadProcess(processId);
-    if (!process) {
+    const loaded = await loadProcess(processId);
+    if (!loaded) {
       item = caseNotStarted(item, `no process ${processId} to start a case of`, new Date());
       return;
     }
+    const { process, category } = loaded;
     const ref = await allocateRef({ origin: item.ref, launchId: 0, kind: 'case' });
     await startChildItem({
       ref,
@@ -319,6 +320,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       createdBy: SYSTEM,
       fields: { shortDescription: item.fields.title ?? process.name },
       ...(item.queue ? { queue: item.queue } : {}),
+      ...(category ? { category } : {}),
       process,
       processId: process.id,
       submit: true,

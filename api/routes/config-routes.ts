@@ -4,6 +4,7 @@
 import type { ConfigStore } from '../config-store.js';
 import { ApiError } from '../errors.js';
 import type { ProcessStore } from '../process-store.js';
+import type { ScheduleStore } from '../schedule-store.js';
 import { EVERYONE, type Routes } from '../route.js';
 import {
   CalendarPut,
@@ -17,9 +18,13 @@ import {
   ProcessView,
   ResourceCreate,
   ResourceCreated,
+  ScheduleDeleted,
+  ScheduleList,
+  SchedulePut,
+  ScheduleView,
 } from '../schemas.js';
 
-export function registerConfigRoutes(routes: Routes, config: ConfigStore, processes: ProcessStore): void {
+export function registerConfigRoutes(routes: Routes, config: ConfigStore, processes: ProcessStore, schedules: ScheduleStore): void {
   routes.add({
     method: 'post',
     path: '/resources',
@@ -100,5 +105,37 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore, proces
     body: MailboxPut,
     response: MailboxView,
     handler: ({ params, body }) => config.putMailbox(params.address, body),
+  });
+
+  routes.add({
+    method: 'put',
+    path: '/schedules/:id',
+    summary: 'Create or replace a schedule that starts cases of a process (R9)',
+    tag: 'configuration',
+    allow: ['admin'],
+    body: SchedulePut,
+    response: ScheduleView,
+    handler: ({ params, body }) => schedules.put(params.id, body),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/schedules',
+    summary: 'Every schedule that starts cases, with its next run',
+    tag: 'configuration',
+    allow: ['admin'],
+    response: ScheduleList,
+    handler: async () => ({ schedules: await schedules.list() }),
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/schedules/:id',
+    summary: 'Delete a schedule: it starts no more cases (those started go on)',
+    tag: 'configuration',
+    allow: ['admin'],
+    response: ScheduleDeleted,
+    refusals: ['not_found'],
+    handler: ({ params }) => schedules.delete(params.id),
   });
 }

@@ -44,6 +44,9 @@ const ROWS: Row[] = [
   { operationId: 'putProcessesById', body: () => ({ name: 'P', stages: [{ name: 'S', actions: [{ type: 'review', name: 'Check' }] }] }), expect: ADMIN_ONLY(200) },
   { operationId: 'getProcessesById', on: 'no such process', expect: ALL(404) },
   { operationId: 'getProcesses', expect: ALL(200) },
+  { operationId: 'putSchedulesById', body: () => ({ processId: 'matrix', shortDescription: 'Matrix', cron: '0 9 1 1 *', paused: true }), expect: ADMIN_ONLY(200) },
+  { operationId: 'getSchedules', expect: ADMIN_ONLY(200) },
+  { operationId: 'deleteSchedulesById', on: 'no such schedule', expect: ADMIN_ONLY(404) },
   // work items
   { operationId: 'postWorkItems', body: () => ({ kind: 'ticket', title: 'Made by the matrix' }), expect: ALL(201) },
   { operationId: 'postWorkItems', on: 'a case', body: () => ({ kind: 'case', processId: 'matrix', shortDescription: 'A case', submit: true }), expect: ALL(201) },

@@ -158,6 +158,49 @@ describe('cases started by email (R9)', () => {
   });
 });
 
+describe('cases started on a schedule (R9)', () => {
+  it('R9: a schedule starts cases of its process on time on the dev server; paused it starts none; deleted it is gone', async () => {
+    const put = await api.request('PUT', '/v1/schedules/case-story-every-2s', { body: { processId: PROCESS, shortDescription: 'Scheduled supplier review', every: 'PT2S', queue: 'scheduled' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ id: 'case-story-every-2s', processId: PROCESS, every: 'PT2S', paused: false, nextRunAt: expect.any(String) });
+    const due = Date.parse(put.body.nextRunAt);
+    const first = await api.eventually(
+      'a scheduled case',
+      async () => {
+        const items = (await api.request('GET', '/v1/queues/scheduled')).body.items as Array<{ ref: string; kind: string; title: string; createdAt: string }>;
+        return items.find((i) => i.kind === 'case' && i.title === 'Scheduled supplier review');
+      },
+      20_000,
+    );
+    // On time: the case was created within a second and a half of when the schedule said.
+    expect(Math.abs(Date.parse(first.createdAt) - due)).toBeLessThan(1500);
+    const v = await caseWhen(first.ref, 'its first stage', (x) => x.actions?.length === 2);
+    expect(v).toMatchObject({ state: 'todo', processVersion: 1, queue: 'scheduled' });
+
+    const paused = await api.request('PUT', '/v1/schedules/case-story-every-2s', { body: { processId: PROCESS, shortDescription: 'Scheduled supplier review', every: 'PT2S', paused: true } });
+    expect(paused.body.paused).toBe(true);
+    expect(paused.body.nextRunAt).toBeUndefined();
+    expect((await api.request('GET', '/v1/schedules')).body.schedules).toMatchObject([{ id: 'case-story-every-2s', paused: true }]);
+    expect((await api.request('DELETE', '/v1/schedules/case-story-every-2s')).body).toEqual({ id: 'case-story-every-2s', deleted: true });
+    expect((await api.request('GET', '/v1/schedules')).body.schedules).toEqual([]);
+    expect((await api.request('DELETE', '/v1/schedules/case-story-every-2s')).status).toBe(404);
+  });
+
+  it('R9: a schedule names a process that exists, and exactly one of cron and every', async () => {
+    for (const [body, path] of [
+      [{ processId: 'no-such-process', shortDescription: 'x', every: 'P1D' }, 'processId'],
+      [{ processId: PROCESS, shortDescription: 'x' }, 'cron'],
+      [{ processId: PROCESS, shortDescription: 'x', cron: '0 9 * * *', every: 'P1D' }, 'cron'],
+      [{ processId: PROCESS, shortDescription: 'x', cron: 'not a cron' }, 'cron'],
+    ] as const) {
+      const res = await api.request('PUT', '/v1/schedules/case-story-bad', { body });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.issues[0].path).toEqual(['body', path]);
+    }
+    expect((await api.request('GET', '/v1/schedules')).body.schedules.map((s: { id: string }) => s.id)).not.toContain('case-story-bad');
+  });
+});
+
 describe('what the API refuses about cases', () => {
   it('R26: a case without a process, or of an unknown one, is refused and nothing is created', async () => {
     for (const [body, message] of [
