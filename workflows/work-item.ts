@@ -211,6 +211,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
       const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
+      // A notice that arrives while this store runs sets it again: its change is not in this store.
+      changedByNotice = false;
       await recordChanges(changes);
       const lastSeq = changes.entries.at(-1)?.seq ?? 0;
       const sent = new Set(changes.emails.map((e) => e.messageId));
@@ -222,7 +224,6 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       };
       storedVersion = changes.summary.version;
       changedByTimer = false;
-      changedByNotice = false;
       unstoredSince = undefined;
     }
 

@@ -7,11 +7,30 @@ import { ApiHarness } from '../support/api-harness.js';
 
 let api: ApiHarness;
 const PROCESS = 'case-story-onboarding';
+/** Three stages, a robot's action first, in a category with a two-second feedback window. */
+const FULL = 'case-story-full';
 
 beforeAll(async () => {
   api = await ApiHarness.start();
   await api.resource('pat', 'human'); // the case's owner
   await api.resource('quinn', 'human'); // does actions
+  await api.resource('robbie', 'robot');
+  expect((await api.request('PUT', '/v1/categories/case-story-window', { body: { name: 'Supplier onboarding', feedbackWindow: 'PT2S' } })).status).toBe(200);
+  expect(
+    (
+      await api.request('PUT', `/v1/processes/${FULL}`, {
+        body: {
+          name: 'Onboard a supplier, in full',
+          categoryId: 'case-story-window',
+          stages: [
+            { name: 'Intake', actions: [{ type: 'scan', name: 'Scan documents', robot: true }, { type: 'review', name: 'Verify identity' }] },
+            { name: 'Check', actions: [{ type: 'review', name: 'Check sanctions' }] },
+            { name: 'Set up', actions: [{ type: 'task', name: 'Create supplier record' }] },
+          ],
+        },
+      })
+    ).status,
+  ).toBe(200);
   expect(
     (
       await api.request('PUT', `/v1/processes/${PROCESS}`, {
@@ -30,8 +49,8 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function newCase(shortDescription = 'Onboard Acme Ltd'): Promise<string> {
-  const res = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'case', processId: PROCESS, shortDescription, submit: true } });
+async function newCase(shortDescription = 'Onboard Acme Ltd', processId = PROCESS): Promise<string> {
+  const res = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'case', processId, shortDescription, submit: true } });
   expect(res.status).toBe(201);
   return res.body.ref;
 }
@@ -44,6 +63,17 @@ function caseWhen(ref: string, what: string, check: (v: any) => boolean): Promis
   });
 }
 
+/** Prints the Temporal history figures of the items (the issue's closing note reports them). */
+async function reportHistories(what: string, refs: string[]): Promise<void> {
+  const lines = await Promise.all(
+    refs.map(async (ref) => {
+      const h = (await api.request('GET', `/v1/work-items/${ref}/history`, { as: 'pat' })).body;
+      return `${ref}: ${h.eventCount} events, ${(h.sizeBytes / 1024).toFixed(1)} KB (${h.status})`;
+    }),
+  );
+  console.log(`[history] ${what}:\n  ${lines.join('\n  ')}`);
+}
+
 async function act(ref: string, path: string, body: unknown = {}, as = 'quinn') {
   const res = await api.request('POST', `/v1/work-items/${ref}${path}`, { as, body });
   expect(res.status, `${path} on ${ref}: ${JSON.stringify(res.body)}`).toBe(200);
@@ -51,54 +81,104 @@ async function act(ref: string, path: string, body: unknown = {}, as = 'quinn') 
 }
 
 describe('a case from creation to closing', () => {
-  it('R26, R27, R29, R19: the flow runs stage by stage, a failed action needs the owner, a relaunch goes on, the owner resolves', async () => {
-    const ref = await newCase();
+  it('R13, R19-R21, R25-R29: a three-stage case: a robot rejects, humans complete, a failure needs the owner, relaunch, reset, rework from the first stage, resolve, feedback window, closed', async () => {
+    const ref = await newCase('Onboard Acme Ltd', FULL);
     expect(ref).toMatch(/^C-\d{6}$/);
     let v = await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
-    expect(v).toMatchObject({ kind: 'case', state: 'todo', processId: PROCESS, processVersion: 1, stage: { index: 0, name: 'Check' }, flowComplete: false });
-    const [verify, sanctions] = v.actions.map((a: { ref: string }) => a.ref);
-    expect(v.childRefs).toEqual([verify, sanctions]);
-
-    // R27: an action is a work item of its own; the case shows where it is and who has it.
-    const action = (await api.request('GET', `/v1/work-items/${verify}`, { as: 'quinn' })).body;
-    expect(action).toMatchObject({ kind: 'action', state: 'todo', parentRef: ref, title: 'Verify documents', actionType: 'review', stageIndex: 0 });
-    await act(verify, '/pick-up');
-    v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
-    expect(v.actions[0]).toMatchObject({ ref: verify, state: 'in_progress', assignee: 'quinn' });
-
+    expect(v).toMatchObject({ kind: 'case', state: 'todo', processId: FULL, processVersion: 1, categoryId: 'case-story-window', stage: { index: 0, name: 'Intake' }, flowComplete: false });
+    const [scan, identity] = v.actions.map((a: { ref: string }) => a.ref);
+    expect(v.childRefs).toEqual([scan, identity]);
     await act(ref, '/pick-up', {}, 'pat');
+
+    // R13: a robot takes the scan, cannot read it, and hands it to humans; a human completes it.
+    const scanned = (await api.request('GET', `/v1/work-items/${scan}`, { as: 'robbie' })).body;
+    expect(scanned).toMatchObject({ kind: 'action', state: 'todo', parentRef: ref, title: 'Scan documents', actionType: 'scan', robot: true, stageIndex: 0 });
+    await act(scan, '/pick-up', {}, 'robbie');
+    expect(await act(scan, '/reject', { reason: 'Cannot read the scan' }, 'robbie')).toMatchObject({ state: 'todo', needsHuman: true });
+    await act(scan, '/pick-up');
+    // R27: the case shows where each action is, and who has it.
+    v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+    expect(v.actions[0]).toMatchObject({ ref: scan, state: 'in_progress', assignee: 'quinn' });
+    expect(await act(scan, '/resolve', { method: 'complete' })).toMatchObject({ state: 'closed', resolutionMethod: 'complete' });
+
     // R25, R29: an action unable to complete sends the case back to todo, with the reason.
-    const failed = await act(verify, '/resolve', { method: 'unable_to_complete', reason: 'Documents expired' });
-    expect(failed).toMatchObject({ state: 'closed', resolutionMethod: 'unable_to_complete' });
+    await act(identity, '/resolve', { method: 'unable_to_complete', reason: 'Passport expired' });
     v = await caseWhen(ref, 'the case needing attention', (x) => x.attention !== undefined);
-    expect(v).toMatchObject({ state: 'todo', highlighted: true, attention: { actionRef: verify, reason: 'Documents expired' } });
-    const listed = await api.eventually('the case in its owner\'s Inbox, highlighted (R41)', async () => {
+    expect(v).toMatchObject({ state: 'todo', highlighted: true, attention: { actionRef: identity, reason: 'Passport expired' } });
+    const inInbox = await api.eventually("the case in its owner's Inbox, highlighted (R41)", async () => {
       const items = (await api.request('GET', '/v1/inbox', { as: 'pat' })).body.items as Array<{ ref: string; state: string; highlighted: boolean }>;
       return items.find((i) => i.ref === ref && i.state === 'todo' && i.highlighted);
     });
-    expect(listed).toBeTruthy();
+    expect(inInbox).toBeTruthy();
 
     // R28: the owner relaunches the failed action; its copy supersedes the failure.
-    await act(ref, '/actions', { relaunch: verify }, 'pat');
+    await act(ref, '/actions', { relaunch: identity }, 'pat');
     v = await caseWhen(ref, 'the relaunched copy', (x) => x.actions.length === 3);
     expect(v.attention).toBeUndefined();
-    const copy = v.actions[2].ref;
-    expect(v.actions[2]).toMatchObject({ name: 'Verify documents', stageIndex: 0, byHand: true });
-    await act(copy, '/resolve', { method: 'complete' });
-    await act(sanctions, '/resolve', { method: 'complete' });
+    expect(v.actions[2]).toMatchObject({ name: 'Verify identity', stageIndex: 0, byHand: true });
+    await act(v.actions[2].ref, '/resolve', { method: 'complete' });
     v = await caseWhen(ref, 'the second stage', (x) => x.actions.length === 4);
-    expect(v.stage).toEqual({ index: 1, name: 'Set up' });
+    expect(v.stage).toEqual({ index: 1, name: 'Check' });
+
+    // R29: another failure; this time the owner resets: the failure is accepted and the flow goes on.
+    await act(v.actions[3].ref, '/resolve', { method: 'unable_to_complete', reason: 'Registry offline' });
+    await caseWhen(ref, 'attention again', (x) => x.attention?.reason === 'Registry offline');
+    expect(await act(ref, '/reset', {}, 'pat')).toMatchObject({ state: 'in_progress', highlighted: false });
+    v = await caseWhen(ref, 'the third stage', (x) => x.actions.length === 5);
+    expect(v.stage).toEqual({ index: 2, name: 'Set up' });
+
+    // R29: the owner reworks from the first stage: its actions are launched anew, in order.
+    const stale = v.actions[4].ref;
+    await act(ref, '/rework', { fromStage: 0 }, 'pat');
+    v = await caseWhen(ref, 'the first stage again', (x) => x.actions.length === 7);
+    expect(v.stage).toEqual({ index: 0, name: 'Intake' });
+    expect(v.actions.slice(5)).toMatchObject([{ name: 'Scan documents', stageIndex: 0 }, { name: 'Verify identity', stageIndex: 0 }]);
+    // The action of the stage left behind may still finish; it no longer moves the flow.
+    await act(stale, '/resolve', { method: 'complete' });
+    for (const a of v.actions.slice(5)) await act(a.ref, '/resolve', { method: 'complete' });
+    v = await caseWhen(ref, 'the second stage again', (x) => x.actions.length === 8);
+    await act(v.actions[7].ref, '/resolve', { method: 'complete' });
+    v = await caseWhen(ref, 'the third stage again', (x) => x.actions.length === 9);
 
     // R26: resolving before the flow completes is refused, and says why.
     const early = await api.request('POST', `/v1/work-items/${ref}/resolve`, { as: 'pat', body: { method: 'complete' } });
     expect(early.status).toBe(409);
-    expect(early.body.message).toMatch(/flow is not complete: stage 1 \(Set up\)/);
+    expect(early.body.message).toMatch(/flow is not complete: stage 2 \(Set up\)/);
 
-    await act(v.actions[3].ref, '/resolve', { method: 'complete' });
-    v = await caseWhen(ref, 'the flow complete', (x) => x.flowComplete === true);
-    const closed = await act(ref, '/resolve', { method: 'complete' }, 'pat');
-    expect(closed).toMatchObject({ state: 'closed', resolutionMethod: 'complete' });
-    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['stage_started', 'action_launched', 'action_closed', 'needs_attention', 'launch_requested', 'flow_complete', 'resolved', 'closed']));
+    await act(v.actions[8].ref, '/resolve', { method: 'complete' });
+    await caseWhen(ref, 'the flow complete', (x) => x.flowComplete === true);
+    // R20, R21: resolved into the category's feedback window, then closed when it ends.
+    const resolved = await act(ref, '/resolve', { method: 'complete' }, 'pat');
+    expect(resolved).toMatchObject({ state: 'resolved', resolutionMethod: 'complete', feedbackWindowEndsAt: expect.any(String) });
+    const closed = await caseWhen(ref, 'the case closed after its window', (x) => x.state === 'closed');
+    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['stage_started', 'action_launched', 'action_closed', 'needs_attention', 'launch_requested', 'reset', 'reworked', 'flow_complete', 'resolved', 'closed']),
+    );
+    await reportHistories('the three-stage story', [ref, ...closed.childRefs]);
+  });
+
+  it('R14, R19: a second case pauses, then is cancelled: it closes at once, and its open actions close as cancelled, naming the case and the reason', async () => {
+    const ref = await newCase('Onboard Beta SRL', FULL);
+    const v = await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    await act(ref, '/pick-up', {}, 'pat');
+    expect(await act(ref, '/wait', { type: 'pause', reason: 'Supplier on holiday' }, 'pat')).toMatchObject({ state: 'waiting', waitType: 'pause' });
+    const owned = await api.eventually('the paused case in Owned Work (R41)', async () => {
+      const items = (await api.request('GET', '/v1/owned-work', { as: 'pat' })).body.items as Array<{ ref: string }>;
+      return items.find((i) => i.ref === ref);
+    });
+    expect(owned).toBeTruthy();
+    const cancelled = await act(ref, '/cancel', { reason: 'Supplier withdrew' }, 'pat');
+    expect(cancelled).toMatchObject({ state: 'closed', resolutionMethod: 'cancelled', resolutionReason: 'Supplier withdrew' });
+    for (const a of v.actions) {
+      const closed = await api.eventually(`${a.ref} closed`, async () => {
+        const view = (await api.request('GET', `/v1/work-items/${a.ref}`, { as: 'quinn' })).body;
+        return view.state === 'closed' && view;
+      });
+      expect(closed).toMatchObject({ resolutionMethod: 'cancelled', resolutionReason: `case ${ref} was cancelled: Supplier withdrew` });
+    }
+    const again = await api.request('POST', `/v1/work-items/${ref}/cancel`, { as: 'pat', body: { reason: 'Again' } });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: 'invalid_transition', from: 'closed' });
   });
 
   it('R26: a running case keeps the version of its process it started with', async () => {
@@ -114,20 +194,6 @@ describe('a case from creation to closing', () => {
     const next = await caseWhen(ref, 'the second stage', (x) => x.actions.length === 2);
     expect(next).toMatchObject({ processVersion: 1, stage: { index: 1, name: 'Second' } });
     expect(next.actions[1].name).toBe('B');
-  });
-
-  it('R19: a cancelled case closes at once, and its open actions close as cancelled, naming the case and the reason', async () => {
-    const ref = await newCase('Onboard Beta SRL');
-    const v = await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
-    const cancelled = await act(ref, '/cancel', { reason: 'Supplier withdrew' }, 'pat');
-    expect(cancelled).toMatchObject({ state: 'closed', resolutionMethod: 'cancelled' });
-    for (const a of v.actions) {
-      const closed = await api.eventually(`${a.ref} closed`, async () => {
-        const view = (await api.request('GET', `/v1/work-items/${a.ref}`, { as: 'quinn' })).body;
-        return view.state === 'closed' && view;
-      });
-      expect(closed).toMatchObject({ resolutionMethod: 'cancelled', resolutionReason: `case ${ref} was cancelled: Supplier withdrew` });
-    }
   });
 });
 
