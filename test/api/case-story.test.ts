@@ -293,15 +293,19 @@ describe('what the API refuses about cases', () => {
     expect(res.body.issues[0].path).toEqual(['body', 'kind']);
   });
 
-  it('R29: rework names a stage the case has reached; reset needs a case that needs attention; a ticket takes neither', async () => {
+  it('R29: rework takes a case in progress and a stage it has reached; reset needs a case that needs attention; a ticket takes neither', async () => {
     const ref = await newCase('Onboard Gamma');
     await caseWhen(ref, 'the first stage launched', (x) => x.actions?.length === 2);
+    const notPickedUp = await api.request('POST', `/v1/work-items/${ref}/rework`, { as: 'pat', body: { fromStage: 0 } });
+    expect(notPickedUp.status).toBe(409);
+    expect(notPickedUp.body).toMatchObject({ error: 'invalid_transition', from: 'todo', command: 'rework' });
+    await act(ref, '/pick-up', {}, 'pat');
     const far = await api.request('POST', `/v1/work-items/${ref}/rework`, { as: 'pat', body: { fromStage: 1 } });
     expect(far.status).toBe(400);
     expect(far.body.message).toMatch(/0 to 0/);
     const reset = await api.request('POST', `/v1/work-items/${ref}/reset`, { as: 'pat', body: {} });
     expect(reset.status).toBe(409);
-    expect(reset.body).toMatchObject({ error: 'invalid_transition', from: 'todo' });
+    expect(reset.body).toMatchObject({ error: 'invalid_transition', from: 'in_progress' });
     const ticket = await api.request('POST', '/v1/work-items', { as: 'pat', body: { kind: 'ticket', title: 'Just a ticket' } });
     const onTicket = await api.request('POST', `/v1/work-items/${ticket.body.ref}/cancel`, { as: 'pat', body: { reason: 'No' } });
     expect(onTicket.status).toBe(400);

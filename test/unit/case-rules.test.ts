@@ -103,6 +103,18 @@ describe('a case that needs attention (R29)', () => {
     expect(kase.timeline.filter((e) => e.type === 'reworked')).toMatchObject([{ fromStage: 0 }]);
   });
 
+  it('R29: rework is refused on a case neither in progress nor needing attention (a paused one, one not picked up)', () => {
+    const paused = applyCommand(runningCase(), alice, { type: 'wait', wait: { type: 'pause' } }, at(3), CASE);
+    expect(refusalOf(() => applyCommand(paused, alice, { type: 'rework', fromStage: 0 }, at(4), CASE))).toMatchObject({ code: 'invalid_transition', details: { from: 'waiting', command: 'rework' } });
+    const todo = launchPending(createWorkItem(caseInput({ process: ONBOARDING, submit: true }), T0), at(1));
+    expect(refusalOf(() => applyCommand(todo, alice, { type: 'rework', fromStage: 0 }, at(2), CASE))).toMatchObject({ code: 'invalid_transition', details: { from: 'todo' } });
+  });
+
+  it('R28: relaunch takes a closed action of this case only', () => {
+    expect(refusalOf(() => applyCommand(runningCase(), alice, { type: 'launchAction', relaunch: 'A-999999' }, at(3), CASE))).toMatchObject({ code: 'invalid_request' });
+    expect(refusalOf(() => applyCommand(runningCase(), alice, { type: 'launchAction', relaunch: 'A-000001' }, at(3), CASE)).message).toMatch(/still open/);
+  });
+
   it('R29: rework names a stage up to the current one', () => {
     const r = refusalOf(() => applyCommand(caseNeedingAttention(), alice, { type: 'rework', fromStage: 1 }, at(4), CASE));
     expect(r).toMatchObject({ code: 'invalid_request' });

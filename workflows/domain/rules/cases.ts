@@ -89,6 +89,7 @@ export function reworkCase(item: WorkItem, actor: Actor, command: Extract<Comman
   requireCase(item, 'rework');
   const flow = runningFlow(item, 'rework');
   if (!process) throw invalidTransition(item.state, 'rework', 'the case follows no process');
+  if (item.state !== 'in_progress' && !flow.attention) throw invalidTransition(item.state, 'rework', 'a case is reworked while in progress or needing attention');
   const at = now.toISOString();
   const working = touch(item, actor, 'rework', at);
   if ('fromStage' in command) {
