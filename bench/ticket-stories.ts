@@ -10,50 +10,20 @@
 // (`npm start`: dev server + PGlite), with the baseline on TEMPORAL_ADDRESS (127.0.0.1:7233).
 //   API_URL=http://127.0.0.1:3000 ADMIN_TOKEN=$(cat .data/admin-token) npm run bench
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import pino from 'pino';
-import { Client, Connection } from '@temporalio/client';
-import { startService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
-import { request } from './http-client.js';
+import { openBenchTarget } from './bench-target.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
-import { startBenchServers } from './bench-servers.js';
 import { pool, summarise, type Summary } from './stats.js';
 
 const STORIES = Number(process.env.STORIES ?? 40);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const stops: Array<() => Promise<void>> = [];
+  const target = await openBenchTarget();
   try {
-    let service: { url: string; client: Client };
-    let temporalAddress: string;
-    let adminToken: string;
-    if (process.env.API_URL) {
-      temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-      adminToken = process.env.ADMIN_TOKEN ?? '';
-      if (!adminToken) throw new Error('With API_URL, set ADMIN_TOKEN to the running service\'s admin token.');
-      const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
-      stops.unshift(() => client.connection.close());
-      service = { url: process.env.API_URL, client };
-    } else {
-      const servers = await startBenchServers();
-      stops.unshift(servers.stop);
-      temporalAddress = servers.temporalAddress;
-      adminToken = randomBytes(16).toString('hex');
-      const started = await startService({ ...servers, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
-      stops.unshift(started.stop);
-      service = started;
-    }
-
-    const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await request(service.url, method, path, token, body);
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return JSON.parse(res.text);
-    };
+    const { service, temporalAddress, adminToken, call } = target;
 
     // Configuration, and the people in the stories.
     await call('PUT', '/v1/categories/bench', adminToken, { name: 'Bench', requireResolutionCommunication: true });
@@ -132,7 +102,7 @@ async function main(): Promise<void> {
         `${slaEvents.TIMER_STARTED ?? 0} timers started, ${slaEvents.TIMER_CANCELED ?? 0} cancelled, ${slaEvents.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0} search-attribute upserts)`,
     );
   } finally {
-    for (const stop of stops) await stop().catch((e) => console.error('stop failed:', e));
+    await target.stop();
   }
 }
 

@@ -1,0 +1,64 @@
+// What a benchmark drives: the service started in this process (on a dev server and a private
+// PostgreSQL, or on TEMPORAL_ADDRESS / DATABASE_URL when set), or, with API_URL and ADMIN_TOKEN,
+// a running one (`npm start`), with the Temporal dev server it uses on TEMPORAL_ADDRESS for the
+// baseline.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { startService } from '../worker/service.js';
+import { startBenchServers } from './bench-servers.js';
+import { request } from './http-client.js';
+
+export interface BenchTarget {
+  service: { url: string; client: Client };
+  temporalAddress: string;
+  adminToken: string;
+  /** One API request; a status of 300 or more throws, with the answer. */
+  call(method: string, path: string, token: string, body?: unknown): Promise<any>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function openBenchTarget(): Promise<BenchTarget> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops) await s().catch((e) => console.error('stop failed:', e));
+  };
+  try {
+    let service: { url: string; client: Client };
+    let temporalAddress: string;
+    let adminToken: string;
+    if (process.env.API_URL) {
+      temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+      adminToken = process.env.ADMIN_TOKEN ?? '';
+      if (!adminToken) throw new Error("With API_URL, set ADMIN_TOKEN to the running service's admin token.");
+      const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+      stops.unshift(() => client.connection.close());
+      service = { url: process.env.API_URL, client };
+    } else {
+      const servers = await startBenchServers();
+      stops.unshift(servers.stop);
+      temporalAddress = servers.temporalAddress;
+      adminToken = randomBytes(16).toString('hex');
+      const started = await startService({ ...servers, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
+      stops.unshift(started.stop);
+      service = started;
+    }
+    const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+      const res = await request(service.url, method, path, token, body);
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+      return JSON.parse(res.text);
+    };
+    return { service, temporalAddress, adminToken, call, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
