@@ -133,6 +133,20 @@ describe('a case that needs attention (R29)', () => {
   });
 });
 
+describe('a case\'s SLA (R36-R38)', () => {
+  const WITH_SLA = { id: 'onboarding-sla', requireResolutionCommunication: false, feedbackWindowMs: 0, sla: { targetMs: 2 * 86_400_000, addWaitingTime: true, stopOn: [], atRiskShare: 0.8 } };
+
+  it('R36, R38: a case of a category with a due-date rule has its clock from submission; a pause stops it, and needing attention ends the pause', () => {
+    const kase = runningCase({ category: WITH_SLA });
+    expect(kase.sla).toBeDefined();
+    const paused = applyCommand(kase, alice, { type: 'wait', wait: { type: 'pause', reason: 'Supplier on holiday' } }, at(3), CASE);
+    expect(paused.sla!.stops).toEqual([{ from: at(3).toISOString(), reason: 'pause' }]);
+    const failed = closeAction(paused, 'A-000001', 63, 'unable_to_complete', 'Documents expired');
+    expect(failed.state).toBe('todo');
+    expect(failed.sla!.stops).toEqual([{ from: at(3).toISOString(), to: at(63).toISOString(), reason: 'pause' }]);
+  });
+});
+
 describe('cancelling a case (R19)', () => {
   it('R19, R20: cancel closes the case at once and tells each open action to close, saying why', () => {
     const kase = applyCommand(closeAction(runningCase(), 'A-000001', 3), alice, { type: 'cancel', reason: 'Supplier withdrew' }, at(4), CASE);
