@@ -296,6 +296,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       createdBy: SYSTEM,
       fields: { title: launch.name },
       queue: item.queue,
+      // R36-R40: an action is measured by its case's due-date rule; the rest of the category
+      // (resolution communication, feedback window) is the case's alone.
+      ...(item.category?.sla ? { category: { id: item.category.id, requireResolutionCommunication: false, feedbackWindowMs: 0, sla: item.category.sla } } : {}),
       submit: false,
       parentRef: item.ref,
       action: { type: launch.type, stageIndex: launch.stageIndex, ...(launch.robot !== undefined ? { robot: launch.robot } : {}), ...(launch.processId ? { processId: launch.processId } : {}) },

@@ -58,6 +58,17 @@ describe('the flow of a case, as a work item', () => {
     expect(kase).toMatchObject({ state: 'resolved', resolutionMethod: 'complete', feedbackWindowEndsAt: expect.any(String) });
   });
 
+  it('R21: a case resolved into its feedback window reopens, and its owner resolves it again', () => {
+    let kase = runningCase({ category: LENIENT });
+    for (const [i, ref] of ['A-000001', 'A-000002'].entries()) kase = closeAction(kase, ref, 3 + i);
+    kase = closeAction(launchPending(kase, at(5)), 'A-000003', 6);
+    kase = applyCommand(kase, alice, { type: 'resolve', method: 'complete' }, at(7), CASE);
+    expect(kase).toMatchObject({ state: 'resolved', feedbackWindowEndsAt: expect.any(String) });
+    kase = applyCommand(kase, alice, { type: 'reopen' }, at(8), CASE);
+    expect(kase).toMatchObject({ state: 'in_progress', highlighted: true, flow: { complete: true } });
+    expect(applyCommand(kase, alice, { type: 'resolve', method: 'complete' }, at(9), CASE).state).toBe('resolved');
+  });
+
   it('R25: a repeated notice of the same closing changes nothing', () => {
     const once = closeAction(runningCase(), 'A-000001', 3);
     expect(closeAction(once, 'A-000001', 4)).toBe(once);

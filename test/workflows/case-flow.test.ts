@@ -81,6 +81,19 @@ describe('a case launches its stages\' actions (R26, R27)', () => {
   });
 });
 
+describe('the SLA of a case and its actions (R36-R40)', () => {
+  it('R36, R40: a case of a category with a due-date rule has its clock from submission, and each action is measured by the same rule', async () => {
+    const category = { id: 'onboarding-sla', requireResolutionCommunication: true, feedbackWindowMs: 86_400_000, sla: { targetMs: 2 * 86_400_000, addWaitingTime: true, stopOn: [], atRiskShare: 0.8 } };
+    const kase = await h.kase(ONBOARDING, { category });
+    const v = await launched(kase, 2);
+    expect(v.sla).toMatchObject({ target: 2 * 86_400_000, clockRunning: true, breached: false, dueAt: expect.any(String) });
+    const action = await h.view(h.handleOf(v.childRefs[0]));
+    expect(action).toMatchObject({ categoryId: 'onboarding-sla', sla: { target: 2 * 86_400_000, clockRunning: true } });
+    // The rest of the category is the case's: the action resolves without a resolution communication, straight to closed.
+    expect(await finish(v.childRefs[0])).toMatchObject({ state: 'closed', resolutionMethod: 'complete' });
+  });
+});
+
 describe('a case that needs attention (R29)', () => {
   it('R29: an action closed unable_to_complete sends its case back to todo with the reason; a relaunch supersedes it and the flow goes on', async () => {
     const kase = await h.kase(ONBOARDING);

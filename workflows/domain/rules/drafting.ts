@@ -22,6 +22,8 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
     ref: input.ref,
     kind: input.kind,
     state: initialState(input.kind), // R4
+    // An action is born ready to work (R4): its SLA clock, if it has one, starts with it (R36).
+    ...(input.kind === 'action' ? { submittedAt: now.toISOString() } : {}),
     highlighted: false,
     queue: input.queue,
     needsHuman: false,
