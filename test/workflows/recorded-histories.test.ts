@@ -4,6 +4,7 @@
 //
 // To record the current code's stories as new fixtures (then commit them):
 //   RECORD_HISTORIES=1 npx vitest run test/workflows/recorded-histories.test.ts
+// RECORD_STORIES=name,name records only those stories (fixtures of the same day are overwritten).
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -76,6 +77,35 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
     await t.result();
     return [t];
   },
+  // A case of two stages: its actions launched as children, one closed unable_to_complete (the
+  // case needs attention), relaunched and completed, the next stage, the flow complete, resolved;
+  // each action's history too (notices to the case).
+  'case-flow': async () => {
+    const process = {
+      id: 'recorded',
+      version: 1,
+      name: 'Recorded onboarding',
+      stages: [
+        { name: 'Check', actions: [{ type: 'review', name: 'Verify documents' }, { type: 'review', name: 'Check sanctions' }] },
+        { name: 'Set up', actions: [{ type: 'task', name: 'Create supplier record' }] },
+      ],
+    };
+    const kase = await h.kase(process);
+    await h.command(kase, alice, { type: 'pickUp' });
+    const first = await h.until(kase, (v) => v.childRefs.length === 2, 'the first stage');
+    await h.command(h.handleOf(first.childRefs[0]), bob, { type: 'resolve', method: 'unable_to_complete', reason: 'Documents expired' });
+    await h.until(kase, (v) => v.attention !== undefined, 'attention');
+    await h.command(kase, alice, { type: 'launchAction', relaunch: first.childRefs[0] });
+    const copy = await h.until(kase, (v) => v.childRefs.length === 3, 'the copy');
+    await h.command(h.handleOf(copy.childRefs[2]), bob, { type: 'resolve', method: 'complete' });
+    await h.command(h.handleOf(first.childRefs[1]), bob, { type: 'resolve', method: 'complete' });
+    const second = await h.until(kase, (v) => v.childRefs.length === 4, 'the second stage');
+    await h.command(h.handleOf(second.childRefs[3]), bob, { type: 'resolve', method: 'complete' });
+    await h.until(kase, (v) => v.flowComplete === true, 'the flow complete');
+    await h.command(kase, alice, { type: 'resolve', method: 'complete' });
+    await kase.result();
+    return [kase, ...second.childRefs.map((ref) => h.handleOf(ref))];
+  },
 };
 
 function fixtures(): string[] {
@@ -90,11 +120,15 @@ if (process.env.RECORD_HISTORIES) {
   it('records the current code\'s stories as fixtures', async () => {
     mkdirSync(DIR, { recursive: true });
     const day = new Date().toISOString().slice(0, 10);
+    const only = process.env.RECORD_STORIES?.split(',');
     for (const [name, story] of Object.entries(STORIES)) {
-      for (const handle of await story()) {
+      if (only && !only.includes(name)) continue;
+      const handles = await story();
+      for (const [k, handle] of handles.entries()) {
         // Every run of the item: a continued run starts from the carried state.
         const runs = await runsOf(handle);
-        runs.forEach((history, i) => writeFileSync(join(DIR, `${day}-${name}-run${i + 1}.json`), historyToJSON(history)));
+        const item = handles.length > 1 ? `-item${k + 1}` : '';
+        runs.forEach((history, i) => writeFileSync(join(DIR, `${day}-${name}${item}-run${i + 1}.json`), historyToJSON(history)));
       }
     }
   }, 120_000);
@@ -116,7 +150,8 @@ it('R42: every recorded history of an earlier version replays on today\'s workfl
 async function runsOf(handle: ItemHandle): Promise<History[]> {
   const client = h.env.client;
   const histories: History[] = [];
-  let runId: string | undefined = handle.firstExecutionRunId;
+  // An item started by another (an action) is known by its ref only: its latest run (actions do not continue as new here).
+  let runId: string | undefined = handle.firstExecutionRunId ?? (await handle.describe()).runId;
   while (runId) {
     const history: History = await client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
     histories.push(history);
