@@ -180,6 +180,31 @@ describe('cancelling a case (R19)', () => {
   });
 });
 
+describe('an action as a work item (R13, R14, R25)', () => {
+  const action = () => createWorkItem({ ref: 'A-000001', kind: 'action', createdBy: alice, fields: { title: 'Verify documents' }, submit: false, parentRef: 'C-000001' }, T0);
+
+  it('R14: an action waits for more information (from a third party) or until a date, never a number of days, never paused', () => {
+    const working = applyCommand(action(), alice, { type: 'pickUp' }, at(1));
+    expect(applyCommand(working, alice, { type: 'wait', wait: { type: 'more_info' } }, at(2))).toMatchObject({ state: 'waiting', wait: { type: 'more_info' } });
+    expect(applyCommand(working, alice, { type: 'wait', wait: { type: 'until', until: at(60 * 24).toISOString() } }, at(2))).toMatchObject({ state: 'waiting', wait: { type: 'until' } });
+    expect(refusalOf(() => applyCommand(working, alice, { type: 'wait', wait: { type: 'more_info', days: 3 } }, at(2)))).toMatchObject({ code: 'invalid_request' });
+    expect(refusalOf(() => applyCommand(working, alice, { type: 'wait', wait: { type: 'pause' } }, at(2)))).toMatchObject({ code: 'invalid_transition' });
+  });
+
+  it('R25: an action goes from todo straight to closed, and unable_to_complete needs a reason', () => {
+    expect(refusalOf(() => applyCommand(action(), alice, { type: 'resolve', method: 'unable_to_complete' }, at(1)))).toMatchObject({ code: 'validation_failed', details: { missing: ['reason'] } });
+    const closed = applyCommand(action(), alice, { type: 'resolve', method: 'complete' }, at(1));
+    expect(closed).toMatchObject({ state: 'closed', resolutionMethod: 'complete' });
+    expect(refusalOf(() => applyCommand(closed, alice, { type: 'reopen' }, at(2)))).toMatchObject({ code: 'invalid_transition' });
+  });
+
+  it('R13: a robot takes an action and hands it to humans', () => {
+    const robbie = { id: 'robbie', kind: 'robot' as const, roles: [] };
+    const taken = applyCommand(action(), robbie, { type: 'pickUp' }, at(1));
+    expect(applyCommand(taken, robbie, { type: 'reject', reason: 'Unreadable scan' }, at(2))).toMatchObject({ state: 'todo', needsHuman: true, assignee: undefined });
+  });
+});
+
 describe('an action tells its case (R25, R32)', () => {
   it('R25: an action resolved closes at once and leaves a notice for its case, with the method and reason', () => {
     const action = createWorkItem({ ref: 'A-000001', kind: 'action', createdBy: alice, fields: { title: 'Verify documents' }, submit: false, parentRef: 'C-000001' }, T0);
