@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
 import { ProcessStore } from './process-store.js';
+import { registerLegacyRoutes } from './routes/legacy-routes.js';
 import { ScheduleStore } from './schedule-store.js';
 import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
+  registerLegacyRoutes(routes);
   registerNotBuiltRoutes(routes);
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 

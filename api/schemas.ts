@@ -206,6 +206,24 @@ export const ScheduleView = z
 export const ScheduleList = z.object({ schedules: z.array(ScheduleView) }).openapi('ScheduleList');
 export const ScheduleDeleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi('ScheduleDeleted');
 
+// --- legacy (R43) -------------------------------------------------------------------------------
+
+export const LegacyStatus = z
+  .object({
+    kind: z.enum(['ticket', 'case', 'action']),
+    status: z.string().max(200).openapi({ example: 'Paused – awaiting more information', description: 'as v2020.1 shows it; case, spaces and the kind of dash do not matter' }),
+  })
+  .strict()
+  .openapi('LegacyStatus');
+export const MappedStatus = z
+  .object({
+    state: z.enum(STATES),
+    waitType: z.enum(WAIT_TYPES).optional(),
+    resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
+    attention: z.literal(true).optional(),
+  })
+  .openapi('MappedStatus');
+
 // --- work items ---------------------------------------------------------------------------------
 
 /** One line: a title, a short description, a contact (the limit of an email's subject line). */

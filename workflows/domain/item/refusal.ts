@@ -9,6 +9,8 @@ export const REFUSAL_STATUS = {
   assigned_to_other: 409,
   validation_failed: 422,
   resolution_communication_required: 422,
+  /** R43: a v2020.1 status the mapping does not list. */
+  unknown_status: 422,
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;
