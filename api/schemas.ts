@@ -206,6 +206,8 @@ export const ScheduleView = z
 export const ScheduleList = z.object({ schedules: z.array(ScheduleView) }).openapi('ScheduleList');
 export const ScheduleDeleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi('ScheduleDeleted');
 
+export const LaunchCaseBody = z.object({ processId: id, shortDescription: text.max(998) }).strict().openapi('LaunchCase');
+
 // --- legacy (R43) -------------------------------------------------------------------------------
 
 export const LegacyStatus = z

@@ -48,7 +48,7 @@ import {
   startedCaseNotice,
   type RuleContext,
 } from './domain/rules/transitions.js';
-import { SYSTEM, type ItemNotice, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
+import { SYSTEM, type CaseLaunch, type ItemNotice, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
 import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
 import { actionClosedSignal, caseCancelledSignal, startedCaseChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
@@ -267,10 +267,10 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
   /** Launches the first pending action (or a start_case action's case), or sends the first notice. */
   async function sendOutgoing(): Promise<void> {
-    const processId = caseToStart(item);
-    if (processId) {
-      await startCase(processId);
-      changedByNotice = true; // the action's own change, stored at once like a notice's
+    const toStart = caseToStart(item);
+    if (toStart) {
+      await startCase(toStart);
+      changedByNotice = true; // the item's own change, stored at once like a notice's
       return;
     }
     const launch = item.flow?.pending[0];
@@ -309,20 +309,20 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     return ref;
   }
 
-  /** R26: a start_case action starts a case of its process (its current version), submitted. */
-  async function startCase(processId: string): Promise<void> {
-    const loaded = await loadProcess(processId);
+  /** R26, R33: a start_case action, or a ticket, starts a case of a process (its current version), submitted. */
+  async function startCase(launch: CaseLaunch): Promise<void> {
+    const loaded = await loadProcess(launch.processId);
     if (!loaded) {
-      item = caseNotStarted(item, `no process ${processId} to start a case of`, new Date());
+      item = caseNotStarted(item, `no process ${launch.processId} to start a case of`, new Date());
       return;
     }
     const { process, category } = loaded;
-    const ref = await allocateRef({ origin: item.ref, launchId: 0, kind: 'case' });
+    const ref = await allocateRef({ origin: item.ref, launchId: launch.launchId, kind: 'case' });
     await startChildItem({
       ref,
       kind: 'case',
       createdBy: SYSTEM,
-      fields: { shortDescription: item.fields.title ?? process.name },
+      fields: { shortDescription: launch.shortDescription },
       ...(item.queue ? { queue: item.queue } : {}),
       ...(category ? { category } : {}),
       process,

@@ -22,7 +22,6 @@ const NOT_BUILT: NotBuilt[] = [
   { method: 'post', path: '/legacy/import', summary: 'Import items from v2020.1', tag: 'legacy', allow: ['admin', 'integration'], what: 'Legacy import (R43)' },
   { method: 'post', path: '/work-items/:ref/merge', summary: 'Merge a ticket', tag: 'commands', allow: RESOURCES, what: 'Merging tickets (R30)' },
   { method: 'post', path: '/work-items/:ref/split', summary: 'Split a ticket', tag: 'commands', allow: RESOURCES, what: 'Splitting tickets (R31)' },
-  { method: 'post', path: '/work-items/:ref/launch-case', summary: 'Launch a case from a ticket', tag: 'commands', allow: RESOURCES, what: 'Launching cases (R33)' },
 ];
 
 export function registerNotBuiltRoutes(routes: Routes): void {

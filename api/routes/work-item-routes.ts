@@ -19,6 +19,7 @@ import {
   EmptyBody,
   HistorySummary,
   LaunchActionBody,
+  LaunchCaseBody,
   NoteBody,
   RejectBody,
   ResolveBody,
@@ -217,4 +218,9 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/actions', 'Launch an action on a case by hand, or relaunch a closed one', LaunchActionBody, (b) =>
     'relaunch' in b ? { type: 'launchAction', relaunch: b.relaunch } : { type: 'launchAction', action: b },
   );
+  // Tickets that become other work (R33)
+  command('/launch-case', 'Launch a case from a ticket: the ticket waits until the case resolves', LaunchCaseBody, async (b) => {
+    await caseProcess(b.processId); // an unknown process is refused before the ticket hears of it
+    return { type: 'launchCase', processId: b.processId, shortDescription: b.shortDescription };
+  });
 }

@@ -80,7 +80,7 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefActions', fixture: 'alices-case', body: () => ({ type: 'task', name: 'n' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-000001' }), expect: NOT_BUILT_COMMAND },
   { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [] }), expect: NOT_BUILT_COMMAND },
-  { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'p', shortDescription: 's' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'matrix', shortDescription: 'Launched by the matrix' }), expect: OWNER_GUARDED },
   // inbound email (admin, integration)
   {
     operationId: 'postInboundEmails',

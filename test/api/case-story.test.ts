@@ -267,6 +267,38 @@ describe('cases started on a schedule (R9)', () => {
   });
 });
 
+describe('a ticket that launches a case (R33)', () => {
+  it('R33, R32: the ticket waits case_launched; the case names the ticket; when the case resolves, the ticket resolves as customer_communication', async () => {
+    const ticket = await api.request('POST', '/v1/work-items', {
+      as: 'pat',
+      body: { kind: 'ticket', title: 'Refund please', description: 'Invoice 42 was paid twice', categoryId: 'case-story-window', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true },
+    });
+    expect(ticket.status).toBe(201);
+    const ref = ticket.body.ref;
+    await act(ref, '/pick-up', {}, 'pat');
+    const unknown = await api.request('POST', `/v1/work-items/${ref}/launch-case`, { as: 'pat', body: { processId: 'no-such-process', shortDescription: 'Refund' } });
+    expect(unknown.status).toBe(400);
+    expect((await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body.state).toBe('in_progress'); // refused: nothing changed
+    const waiting = await act(ref, '/launch-case', { processId: PROCESS, shortDescription: 'Refund Acme' }, 'pat');
+    expect(waiting).toMatchObject({ state: 'waiting', waitType: 'case_launched' });
+    const resolveByHand = await api.request('POST', `/v1/work-items/${ref}/resolve`, { as: 'pat', body: { method: 'customer_communication' } });
+    expect(resolveByHand.status).toBe(409);
+    const t = await api.eventually('the case started', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+      return v.childRefs.length === 1 && v;
+    });
+    const caseRef = t.childRefs[0];
+    const kase = await caseWhen(caseRef, 'the case\'s first stage', (x) => x.actions?.length === 2);
+    expect(kase).toMatchObject({ kind: 'case', parentRef: ref, shortDescription: 'Refund Acme' });
+    await act(caseRef, '/cancel', { reason: 'Refund made by hand' }, 'pat');
+    const resolved = await api.eventually('the ticket resolved', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+      return (v.state === 'resolved' || v.state === 'closed') && v;
+    });
+    expect(resolved).toMatchObject({ resolutionMethod: 'customer_communication', childRefs: [caseRef] });
+  });
+});
+
 describe('what the API refuses about cases', () => {
   it('R26: a case without a process, or of an unknown one, is refused and nothing is created', async () => {
     for (const [body, message] of [

@@ -60,9 +60,12 @@ export class WorkflowHarness {
     return new WorkflowHarness(env, pool, bundle, db, worker, workerRun, taskQueue);
   }
 
-  /** Starts a ticket (a draft unless `submit`), with sensible complete fields. */
-  async ticket(overrides: Partial<WorkItemInput> = {}): Promise<ItemHandle> {
-    const ref = `T-${String(++this.counter).padStart(6, '0')}`;
+  /**
+   * Starts a ticket (a draft unless `submit`), with sensible complete fields. `addressable`: its
+   * workflow id is its ref, from the service's sequence, so items it starts can notify it.
+   */
+  async ticket(overrides: Partial<WorkItemInput> = {}, addressable = false): Promise<ItemHandle> {
+    const ref = addressable ? await this.nextRef('ticket') : `T-${String(++this.counter).padStart(6, '0')}`;
     const input: WorkItemInput = {
       ref,
       kind: 'ticket',
@@ -74,7 +77,7 @@ export class WorkflowHarness {
       ...overrides,
     };
     const handle = await this.env.client.workflow.start<typeof workItem>('workItem', {
-      workflowId: `${ref}-${randomUUID().slice(0, 8)}`,
+      workflowId: addressable ? ref : `${ref}-${randomUUID().slice(0, 8)}`,
       taskQueue: this.taskQueue,
       args: [input],
     });
@@ -87,10 +90,7 @@ export class WorkflowHarness {
    * actions address their notices to it by ref.
    */
   async kase(process: CaseProcess, overrides: Partial<WorkItemInput> = {}): Promise<ItemHandle> {
-    // From the sequence the service allocates refs from, as the API does: cases started by
-    // start_case actions take theirs from it too.
-    const { rows } = await this.pool.query<{ n: string }>("SELECT nextval('case_ref_seq') AS n");
-    const ref = `C-${rows[0].n.padStart(6, '0')}`;
+    const ref = await this.nextRef('case');
     const input: WorkItemInput = {
       ref,
       kind: 'case',
@@ -105,6 +105,15 @@ export class WorkflowHarness {
     const handle = await this.env.client.workflow.start<typeof workItem>('workItem', { workflowId: ref, taskQueue: this.taskQueue, args: [input] });
     this.handles.push(handle);
     return handle;
+  }
+
+  /**
+   * A ref from the sequence the service allocates refs from, as the API does: items started by
+   * other items (a start_case action's case, a ticket's case) take theirs from it too.
+   */
+  private async nextRef(kind: 'ticket' | 'case'): Promise<string> {
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT nextval('${kind}_ref_seq') AS n`);
+    return `${kind === 'ticket' ? 'T' : 'C'}-${rows[0].n.padStart(6, '0')}`;
   }
 
   /** The handle of an item started by another (an action of a case), by its ref. */

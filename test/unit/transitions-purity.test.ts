@@ -79,6 +79,7 @@ const ACCEPTED: Scenario[] = [
   { name: 'rework a case from its first stage', before: () => caseNeedingAttention(), actor: alice, command: { type: 'rework', fromStage: 0 }, context: CASE },
   { name: 'reset a case needing attention', before: () => caseNeedingAttention(), actor: alice, command: { type: 'reset' }, context: CASE },
   { name: 'launch an action by hand', before: () => runningCase(), actor: alice, command: { type: 'launchAction', action: { type: 'review', name: 'Second look' } }, context: CASE },
+  { name: 'launch a case from a ticket in progress (R33)', before: () => inProgressTicket(), actor: alice, command: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' } },
   { name: 'relaunch a failed action', before: () => caseNeedingAttention(), actor: alice, command: { type: 'launchAction', relaunch: 'A-000001' }, context: CASE },
 ];
 

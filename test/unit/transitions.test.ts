@@ -62,6 +62,7 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   rework: { type: 'rework', fromStage: 0 },
   reset: { type: 'reset' },
   launchAction: { type: 'launchAction', action: { type: 'review', name: 'Second look' } },
+  launchCase: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' },
 };
 
 describe('refused transitions', () => {

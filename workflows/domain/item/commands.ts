@@ -28,7 +28,9 @@ export type Command =
   | { type: 'rework'; actions: string[] }
   | { type: 'reset' }
   | { type: 'launchAction'; action: LaunchSpec }
-  | { type: 'launchAction'; relaunch: string };
+  | { type: 'launchAction'; relaunch: string }
+  // Tickets that become other work (R33)
+  | { type: 'launchCase'; processId: string; shortDescription: string };
 
 /** An action launched by hand on a case (R28). */
 export interface LaunchSpec {
@@ -58,6 +60,7 @@ export const COMMAND_TYPES: CommandType[] = [
   'rework',
   'reset',
   'launchAction',
+  'launchCase',
 ];
 
 /** What travels in each Update: the command and who gives it. */

@@ -122,7 +122,8 @@ export interface TimelineEntry {
     | 'reset'
     | 'case_cancelled'
     | 'case_started'
-    | 'started_case_changed';
+    | 'started_case_changed'
+    | 'case_launch_requested';
   [field: string]: unknown;
 }
 
@@ -147,6 +148,13 @@ export type ItemNotice =
   | { type: 'caseCancelled'; to: string; caseRef: string; reason: string }
   /** A case tells the item that started it (a start_case action) when it is submitted and when it resolves (R26, R32). */
   | { type: 'startedCaseChanged'; to: string; ref: string; state: State; resolutionMethod?: ResolutionMethod };
+
+/** A case an item is to start: of which process, described how, as its `launchId`-th launch. */
+export interface CaseLaunch {
+  processId: string;
+  shortDescription: string;
+  launchId: number;
+}
 
 /** The process a case follows, in the version it started with (R26). */
 export interface CaseProcess extends ProcessDefinition {
@@ -200,7 +208,9 @@ export interface WorkItem {
   stage?: { index: number; name: string };
   /** Actions: what kind of action this is, and the stage of its case it belongs to. */
   action?: { type: string; stageIndex: number; robot?: boolean; processId?: string };
-  /** A start_case action: the case it starts, once started (R26). */
+  /** A ticket that launches a case (R33): the case asked for, until it is started. */
+  caseToLaunch?: CaseLaunch;
+  /** A start_case action (R26) or a ticket that launched a case (R33): the case it started. */
   startedCase?: { ref: string };
   /** Messages to other items not sent yet (R32). */
   notices?: ItemNotice[];

@@ -17,7 +17,8 @@ import type { Command } from '../item/commands.js';
 import { invalidTransition, Refusal } from '../item/refusal.js';
 import { asChange, record } from '../item/timeline.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
-import { SYSTEM, type Actor, type ItemNotice, type ResolutionMethod, type WorkItem } from '../item/types.js';
+import { SYSTEM, type Actor, type CaseLaunch, type ItemNotice, type ResolutionMethod, type WorkItem } from '../item/types.js';
+import { launchedCaseNotice } from './launch-case.js';
 import { actionClosed, launchByHand, launched, NEW_FLOW, relaunch, reset, reworkActions, reworkFromStage, startFlow, type CaseFlow } from '../case/flow.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
 import { settleResolution } from './resolution.js';
@@ -144,11 +145,12 @@ function starterHears(before: WorkItem['state'] | undefined, after: WorkItem['st
   return (after === 'resolved' || after === 'closed') && before !== 'resolved';
 }
 
-/** R26: a start_case action started its case, as `ref`. */
+/** R26, R33: the item started the case it asked for, as `ref`. */
 export function caseStarted(item: WorkItem, ref: string, now: Date): WorkItem {
-  if (item.startedCase) return item;
-  const next: WorkItem = { ...item, startedCase: { ref }, childRefs: [...item.childRefs, ref] };
-  return asChange(item, record(next, SYSTEM, now.toISOString(), { type: 'case_started', ref, processId: item.action?.processId }));
+  if (item.startedCase?.ref === ref) return item;
+  const { caseToLaunch: _, ...rest } = item;
+  const next: WorkItem = { ...rest, startedCase: { ref }, childRefs: item.childRefs.includes(ref) ? item.childRefs : [...item.childRefs, ref] };
+  return asChange(item, record(next, SYSTEM, now.toISOString(), { type: 'case_started', ref }));
 }
 
 /** R26: a start_case action whose process is gone cannot do its work. */
@@ -157,18 +159,21 @@ export function caseNotStarted(item: WorkItem, reason: string, now: Date): WorkI
   return asChange(item, noticesOf(item, settleResolution(item, SYSTEM, 'unable_to_complete', reason, now)));
 }
 
-/** R26, R32: the case a start_case action started was submitted: the action completes. */
+/** R26: the case a start_case action started was submitted: the action completes. */
 export function startedCaseNotice(item: WorkItem, notice: { ref: string; state: WorkItem['state'] }, now: Date): WorkItem {
+  if (item.kind === 'ticket') return launchedCaseNotice(item, notice, now);
   if (item.kind !== 'action' || item.action?.type !== 'start_case' || item.state === 'closed' || notice.state === 'draft') return item;
   const at = now.toISOString();
   const heard = record(item, SYSTEM, at, { type: 'started_case_changed', ref: notice.ref, state: notice.state });
   return asChange(item, reconcileSla(noticesOf(item, settleResolution(heard, SYSTEM, 'complete', undefined, now)), at));
 }
 
-/** R26: a start_case action launches its case when it is born (and not again). */
-export function caseToStart(item: WorkItem): string | undefined {
-  if (item.kind !== 'action' || item.action?.type !== 'start_case' || !item.action.processId || item.startedCase || item.state === 'closed') return undefined;
-  return item.action.processId;
+/** The case an item is to start now (a start_case action when it is born, a ticket's launch), if any. */
+export function caseToStart(item: WorkItem): CaseLaunch | undefined {
+  if (item.state === 'closed') return undefined;
+  if (item.caseToLaunch) return item.caseToLaunch;
+  if (item.kind !== 'action' || item.action?.type !== 'start_case' || !item.action.processId || item.startedCase) return undefined;
+  return { processId: item.action.processId, shortDescription: item.fields.title ?? item.action.processId, launchId: 0 };
 }
 
 /** R19: an action of a cancelled case closes as `cancelled`, saying why. A repeat changes nothing. */

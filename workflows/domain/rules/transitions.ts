@@ -14,6 +14,7 @@ import type { Actor, WorkItem } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
 import { cancelCase, guardCaseResolution, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
+import { launchCase } from './launch-case.js';
 import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
 import { reopenByHand, resolve } from './resolution.js';
@@ -56,6 +57,7 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   rework: (item, actor, command, now, { process }) => reworkCase(item, actor, command, process, now),
   reset: (item, actor, _command, now, { process }) => resetCase(item, actor, process, now),
   launchAction: (item, actor, command, now) => launchActionByHand(item, actor, command, now),
+  launchCase: (item, actor, command, now) => launchCase(item, actor, command, now.toISOString()),
 };
 
 /**
