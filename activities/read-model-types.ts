@@ -20,7 +20,7 @@ export interface WorkItemActivities {
    * The ref of the item `origin` launches as its `launchId`-th launch (a case's actions, the case
    * of a start_case action): allocated once, the same on a retry (R1, R26).
    */
-  allocateRef(launch: { origin: string; launchId: number; kind: 'case' | 'action' }): Promise<string>;
+  allocateRef(launch: { origin: string; launchId: number; kind: 'ticket' | 'case' | 'action' }): Promise<string>;
   /** The current version of a process, with its category, for a case started by the workflow (R9, R26); null when none. */
   loadProcess(id: string): Promise<{ process: CaseProcess; category?: CategorySnapshot } | null>;
   /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */

@@ -54,7 +54,7 @@ export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
     },
 
     async allocateRef({ origin, launchId, kind }) {
-      const prefix = kind === 'case' ? 'C' : 'A';
+      const prefix = { ticket: 'T', case: 'C', action: 'A' }[kind];
       const { rows } = await pool.query<{ ref: string }>(
         `WITH inserted AS (
            INSERT INTO launched_items (origin_ref, launch_id, ref)

@@ -206,8 +206,6 @@ export const ScheduleView = z
 export const ScheduleList = z.object({ schedules: z.array(ScheduleView) }).openapi('ScheduleList');
 export const ScheduleDeleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi('ScheduleDeleted');
 
-export const LaunchCaseBody = z.object({ processId: id, shortDescription: text.max(998) }).strict().openapi('LaunchCase');
-
 // --- legacy (R43) -------------------------------------------------------------------------------
 
 export const LegacyStatus = z
@@ -294,6 +292,32 @@ export const LaunchActionBody = z
     z.object({ relaunch: Ref.openapi({ description: 'a closed action of this case: a new copy is launched' }) }).strict(),
   ])
   .openapi('LaunchAction');
+
+// --- tickets that become other work (R31, R33) --------------------------------------------------
+
+export const SplitBody = z
+  .object({
+    tickets: z
+      .array(
+        z
+          .object({
+            title: text.max(LINE_MAX_CHARS),
+            description: text.max(NOTE_MAX_CHARS),
+            categoryId: id.optional(),
+            primaryContact: optionalLine,
+            requester: optionalLine,
+            queue: id.optional(),
+          })
+          .strict(),
+      )
+      .min(2)
+      .max(20)
+      .openapi({ description: "the new tickets; each takes the split ticket's category, contacts and queue unless given" }),
+  })
+  .strict()
+  .openapi('Split');
+export const LaunchCaseBody = z.object({ processId: id, shortDescription: text.max(998) }).strict().openapi('LaunchCase');
+
 
 export const TimelineEntry = z
   .object({ seq: z.number().int().min(1), at: z.string(), by: z.string(), type: z.string() })

@@ -19,7 +19,7 @@ export const actionClosedSignal = defineSignal<[{ ref: string; method: Resolutio
 /** R19: a cancelled case tells an open action to close (a repeat is harmless). */
 export const caseCancelledSignal = defineSignal<[{ caseRef: string; reason: string }]>('caseCancelled');
 /** R26, R32: a case tells the item that started it that it was submitted, or resolved (a repeat is harmless). */
-export const startedCaseChangedSignal = defineSignal<[{ ref: string; state: State; resolutionMethod?: ResolutionMethod }]>('startedCaseChanged');
+export const childChangedSignal = defineSignal<[{ ref: string; state: State; resolutionMethod?: ResolutionMethod }]>('childChanged');
 
 /** Inbound email as an Update: the answer says what the email did, with the item's view. */
 export interface EmailTaken {

@@ -45,13 +45,14 @@ import {
   nextDeadline,
   onDeadline,
   receiveEmail,
-  startedCaseNotice,
+  childChangedNotice,
+  splitPartStarted,
   type RuleContext,
 } from './domain/rules/transitions.js';
-import { SYSTEM, type CaseLaunch, type ItemNotice, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
+import { SYSTEM, type CaseLaunch, type ItemNotice, type SplitPart, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
 import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
-import { actionClosedSignal, caseCancelledSignal, startedCaseChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
+import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { searchAttributesOf } from './search-attributes.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
@@ -124,9 +125,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     changedByNotice ||= item !== before;
     settleChange?.();
   });
-  setHandler(startedCaseChangedSignal, (notice) => {
+  setHandler(childChangedSignal, (notice) => {
     const before = item;
-    item = startedCaseNotice(item, notice, new Date());
+    item = childChangedNotice(item, notice, new Date());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
@@ -262,7 +263,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
   /** Actions a case is to launch, or notices to other items, not done yet (R26, R32). */
   function hasOutgoing(): boolean {
-    return (item.flow?.pending.length ?? 0) > 0 || (item.notices?.length ?? 0) > 0 || caseToStart(item) !== undefined;
+    return (item.flow?.pending.length ?? 0) > 0 || (item.notices?.length ?? 0) > 0 || caseToStart(item) !== undefined || (item.partsToStart?.length ?? 0) > 0;
   }
 
   /** Launches the first pending action (or a start_case action's case), or sends the first notice. */
@@ -271,6 +272,11 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     if (toStart) {
       await startCase(toStart);
       changedByNotice = true; // the item's own change, stored at once like a notice's
+      return;
+    }
+    const part = item.partsToStart?.[0];
+    if (part) {
+      await startSplitPart(part);
       return;
     }
     const launch = item.flow?.pending[0];
@@ -335,6 +341,24 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     item = caseStarted(item, ref, new Date());
   }
 
+  /** R31: a new ticket of a split, submitted, as the split ticket's child. */
+  async function startSplitPart(part: SplitPart): Promise<void> {
+    const ref = await allocateRef({ origin: item.ref, launchId: part.launchId, kind: 'ticket' });
+    await startChildItem({
+      ref,
+      kind: 'ticket',
+      createdBy: SYSTEM,
+      fields: { title: part.title, description: part.description, ...(part.primaryContact ? { primaryContact: part.primaryContact } : {}), ...(part.requester ? { requester: part.requester } : {}) },
+      ...(part.category ? { category: part.category } : {}),
+      ...(part.queue ? { queue: part.queue } : {}),
+      submit: true,
+      parentRef: item.ref,
+      layout: 2,
+      ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
+    });
+    item = splitPartStarted(item, part.launchId, ref, new Date());
+  }
+
   /** An item this one launches: its child in the Temporal UI, outliving it. Starting it again is harmless. */
   async function startChildItem(child: WorkItemInput): Promise<void> {
     try {
@@ -350,7 +374,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     try {
       if (notice.type === 'actionClosed') await other.signal(actionClosedSignal, { ref: notice.ref, method: notice.method, ...(notice.reason ? { reason: notice.reason } : {}) });
       else if (notice.type === 'caseCancelled') await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason });
-      else await other.signal(startedCaseChangedSignal, { ref: notice.ref, state: notice.state, ...(notice.resolutionMethod ? { resolutionMethod: notice.resolutionMethod } : {}) });
+      else await other.signal(childChangedSignal, { ref: notice.ref, state: notice.state, ...(notice.resolutionMethod ? { resolutionMethod: notice.resolutionMethod } : {}) });
     } catch {
       // The other item has closed (its workflow completed) or never existed: nothing waits for this.
     }

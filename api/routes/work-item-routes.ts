@@ -20,6 +20,7 @@ import {
   HistorySummary,
   LaunchActionBody,
   LaunchCaseBody,
+  SplitBody,
   NoteBody,
   RejectBody,
   ResolveBody,
@@ -218,7 +219,16 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/actions', 'Launch an action on a case by hand, or relaunch a closed one', LaunchActionBody, (b) =>
     'relaunch' in b ? { type: 'launchAction', relaunch: b.relaunch } : { type: 'launchAction', action: b },
   );
-  // Tickets that become other work (R33)
+  // Tickets that become other work (R31, R33)
+  command('/split', 'Split a ticket into new tickets: it waits until every one has resolved', SplitBody, async (b) => ({
+    type: 'split',
+    tickets: await Promise.all(
+      b.tickets.map(async ({ categoryId, ...part }, i) => ({
+        ...part,
+        ...(categoryId ? { category: await config.categorySnapshot(categoryId, `tickets.${i}.categoryId`) } : {}),
+      })),
+    ),
+  }));
   command('/launch-case', 'Launch a case from a ticket: the ticket waits until the case resolves', LaunchCaseBody, async (b) => {
     await caseProcess(b.processId); // an unknown process is refused before the ticket hears of it
     return { type: 'launchCase', processId: b.processId, shortDescription: b.shortDescription };

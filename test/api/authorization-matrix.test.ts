@@ -79,7 +79,7 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefReset', on: 'a case needing no attention', fixture: 'alices-case', expect: REFUSED_BY_STATE },
   { operationId: 'postWorkItemsByRefActions', fixture: 'alices-case', body: () => ({ type: 'task', name: 'n' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-000001' }), expect: NOT_BUILT_COMMAND },
-  { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [] }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [{ title: 'One', description: 'First' }, { title: 'Two', description: 'Second' }] }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'matrix', shortDescription: 'Launched by the matrix' }), expect: OWNER_GUARDED },
   // inbound email (admin, integration)
   {

@@ -299,6 +299,36 @@ describe('a ticket that launches a case (R33)', () => {
   });
 });
 
+describe('a ticket split into new tickets (R31)', () => {
+  it('R31, R32: the split ticket waits; its new tickets name it and take its category, contacts and queue; it resolves when the last resolves', async () => {
+    const ticket = await api.request('POST', '/v1/work-items', {
+      as: 'pat',
+      body: { kind: 'ticket', title: 'Two requests', description: 'Two invoices in one email', categoryId: 'case-story-window', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', queue: 'finance', submit: true },
+    });
+    const ref = ticket.body.ref;
+    await act(ref, '/pick-up', {}, 'pat');
+    const tooFew = await api.request('POST', `/v1/work-items/${ref}/split`, { as: 'pat', body: { tickets: [{ title: 'Only one', description: 'x' }] } });
+    expect(tooFew.status).toBe(400);
+    const waiting = await act(ref, '/split', { tickets: [{ title: 'Invoice 42', description: 'The first' }, { title: 'Invoice 43', description: 'The second', queue: 'payables' }] }, 'pat');
+    expect(waiting).toMatchObject({ state: 'waiting', waitType: 'split' });
+    const t = await api.eventually('the new tickets', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+      return v.childRefs.length === 2 && v;
+    });
+    const parts = await Promise.all(t.childRefs.map(async (r: string) => (await api.request('GET', `/v1/work-items/${r}`, { as: 'quinn' })).body));
+    expect(parts).toMatchObject([
+      { kind: 'ticket', state: 'todo', title: 'Invoice 42', description: 'The first', parentRef: ref, categoryId: 'case-story-window', primaryContact: 'ann@acme.example', queue: 'finance' },
+      { title: 'Invoice 43', parentRef: ref, queue: 'payables' },
+    ]);
+    for (const part of parts) await act(part.ref, '/resolve', { method: 'customer_communication' });
+    const resolved = await api.eventually('the split ticket resolved', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'pat' })).body;
+      return (v.state === 'resolved' || v.state === 'closed') && v; // its two-second window may have ended
+    });
+    expect(resolved).toMatchObject({ resolutionMethod: 'split_completed' });
+  });
+});
+
 describe('what the API refuses about cases', () => {
   it('R26: a case without a process, or of an unknown one, is refused and nothing is created', async () => {
     for (const [body, message] of [

@@ -80,6 +80,7 @@ const ACCEPTED: Scenario[] = [
   { name: 'reset a case needing attention', before: () => caseNeedingAttention(), actor: alice, command: { type: 'reset' }, context: CASE },
   { name: 'launch an action by hand', before: () => runningCase(), actor: alice, command: { type: 'launchAction', action: { type: 'review', name: 'Second look' } }, context: CASE },
   { name: 'launch a case from a ticket in progress (R33)', before: () => inProgressTicket(), actor: alice, command: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' } },
+  { name: 'split a ticket in progress (R31)', before: () => inProgressTicket(), actor: alice, command: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First' }, { title: 'Invoice 43', description: 'Second' }] } },
   { name: 'relaunch a failed action', before: () => caseNeedingAttention(), actor: alice, command: { type: 'launchAction', relaunch: 'A-000001' }, context: CASE },
 ];
 

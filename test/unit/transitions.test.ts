@@ -63,6 +63,7 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   reset: { type: 'reset' },
   launchAction: { type: 'launchAction', action: { type: 'review', name: 'Second look' } },
   launchCase: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' },
+  split: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'The first request' }, { title: 'Invoice 43', description: 'The second request' }] },
 };
 
 describe('refused transitions', () => {

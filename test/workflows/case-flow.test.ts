@@ -178,6 +178,23 @@ describe('a ticket that launches a case (R33, R32)', () => {
   });
 });
 
+describe('a ticket split into new tickets (R31, R32)', () => {
+  it('R31, R32: the split ticket starts its new tickets as children, and resolves as split_completed only when the last one resolves', async () => {
+    const ticket = await h.ticket({ submit: true, queue: 'finance' }, true);
+    await h.command(ticket, alice, { type: 'pickUp' });
+    const waiting = await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }] });
+    expect(waiting).toMatchObject({ state: 'waiting', waitType: 'split' });
+    const t = await h.until(ticket, (v) => v.childRefs.length === 2, 'the new tickets');
+    const [first, second] = t.childRefs.map((ref) => h.handleOf(ref));
+    expect(await h.view(first)).toMatchObject({ kind: 'ticket', state: 'todo', title: 'Invoice 42', parentRef: t.ref, queue: 'finance', categoryId: 'invoices' });
+    await h.command(first, alice, { type: 'resolve', method: 'customer_communication' });
+    await h.command(second, alice, { type: 'pickUp' });
+    expect((await h.view(ticket)).state).toBe('waiting');
+    await h.command(second, alice, { type: 'resolve', method: 'rejected' });
+    expect(await h.result(ticket)).toMatchObject({ state: 'closed', resolutionMethod: 'split_completed', childRefs: t.childRefs });
+  });
+});
+
 describe('cancelling a case (R19, R32)', () => {
   it('R19: a cancelled case closes at once; each of its open actions closes as cancelled, saying why', async () => {
     const kase = await h.kase(ONBOARDING);

@@ -30,7 +30,8 @@ export type Command =
   | { type: 'launchAction'; action: LaunchSpec }
   | { type: 'launchAction'; relaunch: string }
   // Tickets that become other work (R33)
-  | { type: 'launchCase'; processId: string; shortDescription: string };
+  | { type: 'launchCase'; processId: string; shortDescription: string }
+  | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId'>> };
 
 /** An action launched by hand on a case (R28). */
 export interface LaunchSpec {
@@ -61,6 +62,7 @@ export const COMMAND_TYPES: CommandType[] = [
   'reset',
   'launchAction',
   'launchCase',
+  'split',
 ];
 
 /** What travels in each Update: the command and who gives it. */

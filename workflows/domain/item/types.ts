@@ -122,8 +122,10 @@ export interface TimelineEntry {
     | 'reset'
     | 'case_cancelled'
     | 'case_started'
-    | 'started_case_changed'
-    | 'case_launch_requested';
+    | 'child_changed'
+    | 'case_launch_requested'
+    | 'split'
+    | 'split_part_started';
   [field: string]: unknown;
 }
 
@@ -147,7 +149,18 @@ export type ItemNotice =
   /** A cancelled case tells each of its open actions to close (R19). */
   | { type: 'caseCancelled'; to: string; caseRef: string; reason: string }
   /** A case tells the item that started it (a start_case action) when it is submitted and when it resolves (R26, R32). */
-  | { type: 'startedCaseChanged'; to: string; ref: string; state: State; resolutionMethod?: ResolutionMethod };
+  | { type: 'childChanged'; to: string; ref: string; state: State; resolutionMethod?: ResolutionMethod };
+
+/** A new ticket a split ticket is to start (R31), as its `launchId`-th launch. */
+export interface SplitPart {
+  title: string;
+  description: string;
+  category?: CategorySnapshot;
+  primaryContact?: string;
+  requester?: string;
+  queue?: string;
+  launchId: number;
+}
 
 /** A case an item is to start: of which process, described how, as its `launchId`-th launch. */
 export interface CaseLaunch {
@@ -208,6 +221,9 @@ export interface WorkItem {
   stage?: { index: number; name: string };
   /** Actions: what kind of action this is, and the stage of its case it belongs to. */
   action?: { type: string; stageIndex: number; robot?: boolean; processId?: string };
+  /** A split ticket (R31): the new tickets asked for and not started yet, and how many of its parts have resolved. */
+  partsToStart?: SplitPart[];
+  split?: { parts: number; resolved: string[] };
   /** A ticket that launches a case (R33): the case asked for, until it is started. */
   caseToLaunch?: CaseLaunch;
   /** A start_case action (R26) or a ticket that launched a case (R33): the case it started. */

@@ -19,6 +19,7 @@ import { asChange, record } from '../item/timeline.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
 import { SYSTEM, type Actor, type CaseLaunch, type ItemNotice, type ResolutionMethod, type WorkItem } from '../item/types.js';
 import { launchedCaseNotice } from './launch-case.js';
+import { splitPartNotice } from './split.js';
 import { actionClosed, launchByHand, launched, NEW_FLOW, relaunch, reset, reworkActions, reworkFromStage, startFlow, type CaseFlow } from '../case/flow.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
 import { settleResolution } from './resolution.js';
@@ -132,8 +133,8 @@ export function noticesOf(before: WorkItem | undefined, after: WorkItem): WorkIt
   let notice: ItemNotice | undefined;
   if (after.kind === 'action' && before?.state !== 'closed' && after.state === 'closed' && after.resolutionMethod) {
     notice = { type: 'actionClosed', to: after.parentRef, ref: after.ref, method: after.resolutionMethod, ...(after.resolutionReason ? { reason: after.resolutionReason } : {}) };
-  } else if (after.kind === 'case' && starterHears(before?.state, after.state)) {
-    notice = { type: 'startedCaseChanged', to: after.parentRef, ref: after.ref, state: after.state, ...(after.resolutionMethod ? { resolutionMethod: after.resolutionMethod } : {}) };
+  } else if ((after.kind === 'case' && starterHears(before?.state, after.state)) || (after.kind === 'ticket' && resolvedNow(before?.state, after.state))) {
+    notice = { type: 'childChanged', to: after.parentRef, ref: after.ref, state: after.state, ...(after.resolutionMethod ? { resolutionMethod: after.resolutionMethod } : {}) };
   }
   return notice ? { ...after, notices: [...(after.notices ?? []), notice] } : after;
 }
@@ -143,6 +144,12 @@ function starterHears(before: WorkItem['state'] | undefined, after: WorkItem['st
   if (before === after) return false;
   if ((before === undefined || before === 'draft') && after !== 'draft') return true;
   return (after === 'resolved' || after === 'closed') && before !== 'resolved';
+}
+
+/** A ticket's parent (the ticket it was split from, R31) hears only of its resolution. */
+function resolvedNow(before: WorkItem['state'] | undefined, after: WorkItem['state']): boolean {
+  const done = (s: WorkItem['state'] | undefined) => s === 'resolved' || s === 'closed';
+  return done(after) && !done(before);
 }
 
 /** R26, R33: the item started the case it asked for, as `ref`. */
@@ -160,11 +167,11 @@ export function caseNotStarted(item: WorkItem, reason: string, now: Date): WorkI
 }
 
 /** R26: the case a start_case action started was submitted: the action completes. */
-export function startedCaseNotice(item: WorkItem, notice: { ref: string; state: WorkItem['state'] }, now: Date): WorkItem {
-  if (item.kind === 'ticket') return launchedCaseNotice(item, notice, now);
+export function childChangedNotice(item: WorkItem, notice: { ref: string; state: WorkItem['state'] }, now: Date): WorkItem {
+  if (item.kind === 'ticket') return item.wait?.type === 'split' ? splitPartNotice(item, notice, now) : launchedCaseNotice(item, notice, now);
   if (item.kind !== 'action' || item.action?.type !== 'start_case' || item.state === 'closed' || notice.state === 'draft') return item;
   const at = now.toISOString();
-  const heard = record(item, SYSTEM, at, { type: 'started_case_changed', ref: notice.ref, state: notice.state });
+  const heard = record(item, SYSTEM, at, { type: 'child_changed', ref: notice.ref, state: notice.state });
   return asChange(item, reconcileSla(noticesOf(item, settleResolution(heard, SYSTEM, 'complete', undefined, now)), at));
 }
 

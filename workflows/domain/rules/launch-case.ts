@@ -28,6 +28,6 @@ export function launchedCaseNotice(item: WorkItem, notice: { ref: string; state:
   const waitsForIt = item.state === 'waiting' && item.wait?.type === 'case_launched' && item.startedCase?.ref === notice.ref;
   if (!waitsForIt || (notice.state !== 'resolved' && notice.state !== 'closed')) return item;
   const at = now.toISOString();
-  const heard = record(item, SYSTEM, at, { type: 'started_case_changed', ref: notice.ref, state: notice.state });
+  const heard = record(item, SYSTEM, at, { type: 'child_changed', ref: notice.ref, state: notice.state });
   return asChange(item, reconcileSla(settleResolution(heard, SYSTEM, 'customer_communication', undefined, now), at));
 }

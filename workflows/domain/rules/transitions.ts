@@ -15,6 +15,7 @@ import type { ProcessDefinition } from '../case/process-definition.js';
 import { cancelCase, guardCaseResolution, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
 import { launchCase } from './launch-case.js';
+import { split } from './split.js';
 import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
 import { reopenByHand, resolve } from './resolution.js';
@@ -25,7 +26,8 @@ export { createWorkItem } from './drafting.js';
 export { nextDeadline, onDeadline } from './deadlines.js';
 export { receiveEmail } from './email.js';
 export { MANUAL_METHODS } from './kinds.js';
-export { actionClosedNotice, actionLaunched, caseCancelledNotice, caseNotStarted, caseStarted, caseToStart, startedCaseNotice } from './cases.js';
+export { splitPartStarted } from './split.js';
+export { actionClosedNotice, actionLaunched, caseCancelledNotice, caseNotStarted, caseStarted, caseToStart, childChangedNotice } from './cases.js';
 
 /** What a rule may need beyond the item: a case's process, in the version it follows (R26). */
 export interface RuleContext {
@@ -58,6 +60,7 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   reset: (item, actor, _command, now, { process }) => resetCase(item, actor, process, now),
   launchAction: (item, actor, command, now) => launchActionByHand(item, actor, command, now),
   launchCase: (item, actor, command, now) => launchCase(item, actor, command, now.toISOString()),
+  split: (item, actor, command, now) => split(item, actor, command, now.toISOString()),
 };
 
 /**
