@@ -17,7 +17,7 @@ import { summaryOfView, type WorkItemView } from '../workflows/domain/item/view.
 export const INLINE_TEXT_MAX_CHARS = 512;
 /** A stored text's reference: a private-use character the API refuses in input, then the hash. */
 export const TEXT_REF_PREFIX = '\uE000text:';
-const TEXT_FIELDS = new Set(['text', 'body', 'description', 'reason']);
+const TEXT_FIELDS = new Set(['text', 'body', 'description', 'reason', 'mergedTimeline']);
 const TEXT_REF = new RegExp(`^${TEXT_REF_PREFIX}([0-9a-f]{64})$`);
 
 export class ItemStore {
@@ -41,11 +41,20 @@ export class ItemStore {
     return stashed;
   }
 
+  /** Stores a value as one text (a merged ticket's timeline, R30); its reference travels instead. */
+  async stashJson(value: unknown): Promise<string> {
+    const text = JSON.stringify(value);
+    const id = createHash('sha256').update(text).digest('hex');
+    await this.pool.query('INSERT INTO texts (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [id, text]);
+    return TEXT_REF_PREFIX + id;
+  }
+
   /** The full view: stored entries, then the workflow's tail, with every text in place. */
   async compose(view: WorkItemView): Promise<WorkItemView> {
     const { resolutionTags: _, ...rest } = view;
     const stored = await this.storedEntries(view, 0, Number.MAX_SAFE_INTEGER);
-    return this.resolveTexts({ ...rest, timeline: [...stored, ...view.timeline] });
+    const full = await this.resolveTexts({ ...rest, timeline: [...stored, ...view.timeline] });
+    return { ...full, timeline: full.timeline.map(withMergedTimeline) };
   }
 
   /** Entries after `after`, at most `limit`: from storage, then from the workflow's tail. */
@@ -53,7 +62,7 @@ export class ItemStore {
     const stored = await this.storedEntries(view, after, limit);
     const entries = [...stored, ...view.timeline.filter((e) => e.seq > after)].slice(0, limit);
     const last = entries.at(-1)?.seq;
-    return { entries: await this.resolveTexts(entries), ...(last !== undefined && last < view.timelineLength ? { nextAfter: last } : {}) };
+    return { entries: (await this.resolveTexts(entries)).map(withMergedTimeline), ...(last !== undefined && last < view.timelineLength ? { nextAfter: last } : {}) };
   }
 
   /** Writes the list row of a view the workflow returned (its change is in history already). */
@@ -84,6 +93,13 @@ export class ItemStore {
     const bodies = new Map(rows.map((r) => [r.id, r.body]));
     return mapTextFields(value, (text) => bodies.get(TEXT_REF.exec(text)?.[1] ?? '') ?? text);
   }
+}
+
+/** R30: a `merged_in` entry carries the merged ticket's entries, stored as one JSON text. */
+function withMergedTimeline(entry: TimelineEntry): TimelineEntry {
+  if (entry.type !== 'merged_in' || typeof entry.mergedTimeline !== 'string' || entry.mergedTimeline.startsWith(TEXT_REF_PREFIX)) return entry;
+  const { mergedTimeline, ...rest } = entry;
+  return { ...rest, timeline: JSON.parse(mergedTimeline) as TimelineEntry[] } as TimelineEntry;
 }
 
 /** Calls `f` on every string under a text field's name, copying nothing. */

@@ -64,6 +64,12 @@ export class ReadModelStore {
     await this.pool.query('INSERT INTO work_item_links (from_ref, to_ref, relation) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [fromRef, toRef, relation]);
   }
 
+  /** R30: the item a merged ticket merged into, if it did. */
+  async mergedInto(ref: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ to_ref: string }>("SELECT to_ref FROM work_item_links WHERE from_ref = $1 AND relation = 'merged_into'", [ref]);
+    return rows[0]?.to_ref;
+  }
+
   /** Where each of these items is now (a case's open actions, R27): state and assignee by ref. */
   async statesOf(refs: string[]): Promise<Map<string, { state: State; assignee: string | null }>> {
     if (refs.length === 0) return new Map();

@@ -316,6 +316,7 @@ export const SplitBody = z
   })
   .strict()
   .openapi('Split');
+export const MergeBody = z.object({ into: Ref.openapi({ description: 'an open ticket or case' }) }).strict().openapi('Merge');
 export const LaunchCaseBody = z.object({ processId: id, shortDescription: text.max(998) }).strict().openapi('LaunchCase');
 
 

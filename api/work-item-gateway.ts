@@ -181,9 +181,11 @@ export class WorkItemGateway {
     if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       return new ApiError('unavailable', `${ref} did not answer in time; send the command again with the same Idempotency-Key.`);
     }
-    if (error instanceof WorkflowNotFoundError || isNotFound(error)) {
+    if (error instanceof WorkflowNotFoundError || isNotFound(error) || updateAborted(error)) {
       const status = await this.statusOf(ref);
       if (status === undefined) return new ApiError('not_found', `No work item ${ref}.`);
+      // Aborted while the run was ending (it continued as new): nothing took effect; send it again.
+      if (status === 'RUNNING') return new ApiError('unavailable', `${ref} was between runs; send the command again with the same Idempotency-Key.`);
       // A workflow that completed is a closed item: it takes no more commands.
       if (status === 'COMPLETED') return new ApiError('invalid_transition', `Cannot ${command} an item that is closed: a closed item is final.`, { from: 'closed', command });
       // Terminated, failed, timed out or cancelled in Temporal: stopped outside the item's rules.
@@ -223,6 +225,9 @@ function scheduleIdOf(id: string): string {
 function notAdmitted(error: unknown): boolean {
   const grpcCode = (error instanceof ServiceError ? (error.cause as { code?: number } | undefined)?.code : undefined) ?? undefined;
   if (grpcCode === 8) return true; // RESOURCE_EXHAUSTED: too many Updates in flight on this item
+  // FAILED_PRECONDITION "due to unexpected workflow task failure": the item's workflow task failed
+  // (a worker overloaded past the deadlock timeout, say) before it took the Update; Temporal retries the task.
+  if (grpcCode === 9 && /unexpected workflow task failure/i.test(String((error as ServiceError).cause?.message ?? ''))) return true;
   // "Workflow Update is rejected because it wasn't processed by worker": the server handed it to
   // a workflow task that the worker completed without it (the run was busy ending or waiting).
   if (!(error instanceof WorkflowUpdateFailedError)) return false;
@@ -232,6 +237,13 @@ function notAdmitted(error: unknown): boolean {
 /** The item refused the command for now: its tail of unstored changes is full. */
 function isBusy(error: unknown): boolean {
   return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'item_busy';
+}
+
+/** The server aborted an Update because its workflow run ended (closed, or continued as new) meanwhile. */
+function updateAborted(error: unknown): boolean {
+  const e = error as { code?: number; message?: string; cause?: { code?: number; message?: string } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return code === 14 && /update was aborted/i.test(`${e?.message ?? ''} ${e?.cause?.message ?? ''}`);
 }
 
 function isNotFound(error: unknown): boolean {

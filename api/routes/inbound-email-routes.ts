@@ -101,7 +101,11 @@ async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof InboundEm
     if (matched) {
       const delivered = await deliver(matched, e);
       if (delivered) return delivered;
-      return startFollowUp(matched, e, c); // R21: the match is closed
+      // R30: a merged ticket's thread goes on in the item it merged into.
+      const target = await readModel.mergedInto(matched);
+      const redirected = target ? await deliver(target, e) : undefined;
+      if (redirected) return redirected;
+      return startFollowUp(target ?? matched, e, c); // R21: the match is closed
     }
     const mailbox = await config.mailboxFor(e.to);
     if (!mailbox) {

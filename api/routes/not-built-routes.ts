@@ -20,7 +20,6 @@ interface NotBuilt {
 
 const NOT_BUILT: NotBuilt[] = [
   { method: 'post', path: '/legacy/import', summary: 'Import items from v2020.1', tag: 'legacy', allow: ['admin', 'integration'], what: 'Legacy import (R43)' },
-  { method: 'post', path: '/work-items/:ref/merge', summary: 'Merge a ticket', tag: 'commands', allow: RESOURCES, what: 'Merging tickets (R30)' },
 ];
 
 export function registerNotBuiltRoutes(routes: Routes): void {

@@ -20,6 +20,7 @@ import {
   HistorySummary,
   LaunchActionBody,
   LaunchCaseBody,
+  MergeBody,
   SplitBody,
   NoteBody,
   RejectBody,
@@ -219,7 +220,32 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/actions', 'Launch an action on a case by hand, or relaunch a closed one', LaunchActionBody, (b) =>
     'relaunch' in b ? { type: 'launchAction', relaunch: b.relaunch } : { type: 'launchAction', action: b },
   );
-  // Tickets that become other work (R31, R33)
+  // Tickets that become other work (R30, R31, R33)
+  routes.add({
+    method: 'post',
+    path: '/work-items/:ref/merge',
+    summary: 'Merge a ticket into an open ticket or case: its timeline goes with it, and it closes as merged',
+    tag: 'commands',
+    allow: RESOURCES,
+    body: MergeBody,
+    response: ViewSchema,
+    refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator'],
+    handler: async ({ params, body, caller, idempotencyKey }) => {
+      if (body.into === params.ref) throw invalid([{ path: ['body', 'into'], message: 'a ticket does not merge into itself' }]);
+      const [ticket, target] = await Promise.all([gateway.view(params.ref), gateway.view(body.into)]);
+      if (ticket.kind !== 'ticket') throw new ApiError('invalid_request', `Only a ticket merges; ${ticket.ref} is a ${ticket.kind}.`, { issues: [] });
+      if (target.kind === 'action') throw invalid([{ path: ['body', 'into'], message: `${target.ref} is an action; a ticket merges into a ticket or a case` }]);
+      const actor = toActor(caller);
+      // The target first: a merge cut short leaves the ticket open, and sending it again completes it.
+      const timeline = (await items.compose(ticket)).timeline;
+      const mergedTimeline = await items.stashJson(timeline);
+      const key = (suffix: string) => (idempotencyKey ? `${idempotencyKey}:${suffix}` : undefined);
+      await changed(await gateway.command(body.into, actor, { type: 'takeMerged', ref: ticket.ref, mergedTimeline, entries: timeline.length }, key('target')));
+      const merged = await changed(await gateway.command(params.ref, actor, { type: 'merge', into: body.into }, key('ticket')));
+      await readModel.link(params.ref, body.into, 'merged_into'); // later emails of its thread go to the target (R34)
+      return merged;
+    },
+  });
   command('/split', 'Split a ticket into new tickets: it waits until every one has resolved', SplitBody, async (b) => ({
     type: 'split',
     tickets: await Promise.all(

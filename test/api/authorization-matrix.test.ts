@@ -33,7 +33,6 @@ const ADMIN_ONLY = (status: number): Record<Known, number> => ({ ...ALL(403), ad
 const OWNER_GUARDED = { human: 409, supervisor: 200, robot: 409, integration: 403, admin: 200 };
 /** A command the item's state refuses, whoever may send commands. */
 const REFUSED_BY_STATE = { human: 409, supervisor: 409, robot: 409, integration: 403, admin: 409 };
-const NOT_BUILT_COMMAND = { human: 501, supervisor: 501, robot: 501, integration: 403, admin: 501 };
 
 const ROWS: Row[] = [
   // configuration (admin)
@@ -78,7 +77,7 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefRework', fixture: 'alices-case', body: () => ({ fromStage: 0 }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefReset', on: 'a case needing no attention', fixture: 'alices-case', expect: REFUSED_BY_STATE },
   { operationId: 'postWorkItemsByRefActions', fixture: 'alices-case', body: () => ({ type: 'task', name: 'n' }), expect: OWNER_GUARDED },
-  { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-000001' }), expect: NOT_BUILT_COMMAND },
+  { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-999999' }), on: 'into an item that does not exist', expect: { human: 404, supervisor: 404, robot: 404, integration: 403, admin: 404 } },
   { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [{ title: 'One', description: 'First' }, { title: 'Two', description: 'Second' }] }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'matrix', shortDescription: 'Launched by the matrix' }), expect: OWNER_GUARDED },
   // inbound email (admin, integration)

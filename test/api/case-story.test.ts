@@ -238,8 +238,9 @@ describe('cases started on a schedule (R9)', () => {
       },
       20_000,
     );
-    // On time: the case was created within a second and a half of when the schedule said.
-    expect(Math.abs(Date.parse(first.createdAt) - due)).toBeLessThan(1500);
+    // On time: the case was created when the schedule said, give or take the machine's load.
+    expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(due - 1000);
+    expect(Date.parse(first.createdAt)).toBeLessThan(due + 5000);
     const v = await caseWhen(first.ref, 'its first stage', (x) => x.actions?.length === 2);
     expect(v).toMatchObject({ state: 'todo', processVersion: 1, queue: 'scheduled' });
 
@@ -326,6 +327,51 @@ describe('a ticket split into new tickets (R31)', () => {
       return (v.state === 'resolved' || v.state === 'closed') && v; // its two-second window may have ended
     });
     expect(resolved).toMatchObject({ resolutionMethod: 'split_completed' });
+  });
+});
+
+describe('merge (R30)', () => {
+  async function ticket(title: string): Promise<string> {
+    const res = await api.request('POST', '/v1/work-items', {
+      as: 'pat',
+      body: { kind: 'ticket', title, description: `${title}, in full`, categoryId: 'case-story-window', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true },
+    });
+    expect(res.status).toBe(201);
+    return res.body.ref;
+  }
+
+  it('R30, R32, R34: a merged ticket closes as merged; its target carries its timeline; both link; later emails of its thread reach the target', async () => {
+    const duplicate = await ticket('Invoice 42 again');
+    const target = await ticket('Invoice 42');
+    await act(duplicate, '/notes', { text: 'Same as the other one' }, 'pat');
+    const merged = await act(duplicate, '/merge', { into: target }, 'pat');
+    expect(merged).toMatchObject({ state: 'closed', resolutionMethod: 'merged', linkedRefs: [target] });
+    const t = (await api.request('GET', `/v1/work-items/${target}`, { as: 'pat' })).body;
+    expect(t.linkedRefs).toEqual([duplicate]);
+    const entry = t.timeline.find((e: { type: string }) => e.type === 'merged_in');
+    expect(entry).toMatchObject({ ref: duplicate, entries: expect.any(Number) });
+    expect(entry.timeline.map((e: { type: string; text?: string }) => e.text).filter(Boolean)).toEqual(['Invoice 42 again, in full', 'Same as the other one']);
+    const email = await api.request('POST', '/v1/inbound-emails', { body: { messageId: '<merge-1@acme.example>', from: 'ann@acme.example', to: ['desk@example.com'], subject: `Re: [${duplicate}] invoice`, body: 'Any news?' } });
+    expect(email.body).toEqual({ outcome: 'attached', ref: target });
+  });
+
+  it('R30: a ticket does not merge into itself, into a closed item, or into an action', async () => {
+    const a = await ticket('A');
+    const itself = await api.request('POST', `/v1/work-items/${a}/merge`, { as: 'pat', body: { into: a } });
+    expect(itself.status).toBe(400);
+    const closed = await ticket('Closed');
+    await act(closed, '/pick-up', {}, 'pat');
+    await act(closed, '/resolve', { method: 'rejected_spam' }, 'pat');
+    const intoClosed = await api.request('POST', `/v1/work-items/${a}/merge`, { as: 'pat', body: { into: closed } });
+    expect(intoClosed.status).toBe(409);
+    expect(intoClosed.body).toMatchObject({ error: 'invalid_transition', from: 'closed' });
+    const kase = await newCase('Merge target case');
+    const v = await caseWhen(kase, 'its actions', (x) => x.actions?.length === 2);
+    const intoAction = await api.request('POST', `/v1/work-items/${a}/merge`, { as: 'pat', body: { into: v.actions[0].ref } });
+    expect(intoAction.status).toBe(400);
+    expect((await api.request('GET', `/v1/work-items/${a}`, { as: 'pat' })).body.state).toBe('todo'); // nothing changed
+    // A case takes a merged ticket.
+    expect(await act(a, '/merge', { into: kase }, 'pat')).toMatchObject({ state: 'closed', resolutionMethod: 'merged' });
   });
 });
 

@@ -81,6 +81,8 @@ const ACCEPTED: Scenario[] = [
   { name: 'launch an action by hand', before: () => runningCase(), actor: alice, command: { type: 'launchAction', action: { type: 'review', name: 'Second look' } }, context: CASE },
   { name: 'launch a case from a ticket in progress (R33)', before: () => inProgressTicket(), actor: alice, command: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' } },
   { name: 'split a ticket in progress (R31)', before: () => inProgressTicket(), actor: alice, command: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First' }, { title: 'Invoice 43', description: 'Second' }] } },
+  { name: 'merge a ticket in progress into another (R30)', before: () => inProgressTicket(), actor: alice, command: { type: 'merge', into: 'T-000002' } },
+  { name: 'take a merged ticket\'s timeline (R30)', before: () => inProgressTicket(), actor: bob, command: { type: 'takeMerged', ref: 'T-000002', mergedTimeline: '[]', entries: 0 } },
   { name: 'relaunch a failed action', before: () => caseNeedingAttention(), actor: alice, command: { type: 'launchAction', relaunch: 'A-000001' }, context: CASE },
 ];
 

@@ -64,6 +64,8 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   launchAction: { type: 'launchAction', action: { type: 'review', name: 'Second look' } },
   launchCase: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' },
   split: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'The first request' }, { title: 'Invoice 43', description: 'The second request' }] },
+  merge: { type: 'merge', into: 'T-000002' },
+  takeMerged: { type: 'takeMerged', ref: 'T-000002', mergedTimeline: '[]', entries: 0 },
 };
 
 describe('refused transitions', () => {

@@ -31,7 +31,10 @@ export type Command =
   | { type: 'launchAction'; relaunch: string }
   // Tickets that become other work (R33)
   | { type: 'launchCase'; processId: string; shortDescription: string }
-  | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId'>> };
+  | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId'>> }
+  | { type: 'merge'; into: string }
+  /** The target of a merge takes the merged ticket's timeline (stored by the API, by reference). */
+  | { type: 'takeMerged'; ref: string; mergedTimeline: string; entries: number };
 
 /** An action launched by hand on a case (R28). */
 export interface LaunchSpec {
@@ -63,6 +66,8 @@ export const COMMAND_TYPES: CommandType[] = [
   'launchAction',
   'launchCase',
   'split',
+  'merge',
+  'takeMerged',
 ];
 
 /** What travels in each Update: the command and who gives it. */

@@ -125,7 +125,9 @@ export interface TimelineEntry {
     | 'child_changed'
     | 'case_launch_requested'
     | 'split'
-    | 'split_part_started';
+    | 'split_part_started'
+    | 'merged_in'
+    | 'merged_into';
   [field: string]: unknown;
 }
 

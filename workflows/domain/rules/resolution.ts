@@ -10,8 +10,8 @@ import { closesOnResolve, MANUAL_METHODS } from './kinds.js';
 import { guardOwner, requireResource, setState, touch } from './steps.js';
 import { endWait } from './waits.js';
 
-/** Methods that close at once, with no feedback window (R20). */
-const CLOSES_AT_ONCE: ResolutionMethod[] = ['rejected_spam', 'rejected_unknown_address', 'cancelled'];
+/** Methods that close at once, with no feedback window (R20; R30: a merged ticket's thread goes on in its target). */
+const CLOSES_AT_ONCE: ResolutionMethod[] = ['rejected_spam', 'rejected_unknown_address', 'cancelled', 'merged'];
 
 /** Methods that need no resolution communication even when the category asks for it (R22). */
 const NO_COMMUNICATION_NEEDED: ResolutionMethod[] = ['rejected_spam', 'rejected_unknown_address', 'merged', 'split_completed'];

@@ -15,6 +15,7 @@ import type { ProcessDefinition } from '../case/process-definition.js';
 import { cancelCase, guardCaseResolution, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
 import { launchCase } from './launch-case.js';
+import { merge, takeMerged } from './merge.js';
 import { split } from './split.js';
 import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
@@ -61,6 +62,8 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   launchAction: (item, actor, command, now) => launchActionByHand(item, actor, command, now),
   launchCase: (item, actor, command, now) => launchCase(item, actor, command, now.toISOString()),
   split: (item, actor, command, now) => split(item, actor, command, now.toISOString()),
+  merge: (item, actor, command, now) => merge(item, actor, command, now),
+  takeMerged: (item, actor, command, now) => takeMerged(item, actor, command, now.toISOString()),
 };
 
 /**
