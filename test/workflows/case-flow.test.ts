@@ -149,52 +149,6 @@ describe('cases started by other cases (R9, R26, R32)', () => {
   });
 });
 
-describe('a ticket that launches a case (R33, R32)', () => {
-  it('R33, R32: a ticket in progress launches a case, waits case_launched until the case resolves, then resolves as customer_communication', async () => {
-    await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2)', ['launched-by-ticket', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
-    const ticket = await h.ticket({ submit: true }, true);
-    await h.command(ticket, alice, { type: 'pickUp' });
-    const waiting = await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-by-ticket', shortDescription: 'Refund invoice 42' });
-    expect(waiting).toMatchObject({ state: 'waiting', waitType: 'case_launched' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
-    const kase = h.handleOf(t.childRefs[0]);
-    const c = await h.until(kase, (v) => (v.actions?.length ?? 0) === 1, 'the case\'s action');
-    expect(c).toMatchObject({ kind: 'case', state: 'todo', parentRef: t.ref, shortDescription: 'Refund invoice 42', processId: 'launched-by-ticket' });
-    expect((await h.view(ticket)).state).toBe('waiting'); // submitted is not resolved
-    await finish(c.childRefs[0]);
-    await h.until(kase, (v) => v.flowComplete === true, 'the flow complete');
-    await h.command(kase, alice, { type: 'resolve', method: 'complete' });
-    expect(await h.result(ticket)).toMatchObject({ state: 'closed', resolutionMethod: 'customer_communication', childRefs: [c.ref] });
-  });
-
-  it('R33: a ticket whose case is cancelled resolves too', async () => {
-    await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING', ['launched-and-cancelled', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
-    const ticket = await h.ticket({ submit: true }, true);
-    await h.command(ticket, alice, { type: 'pickUp' });
-    await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-and-cancelled', shortDescription: 'Refund' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
-    await h.command(h.handleOf(t.childRefs[0]), alice, { type: 'cancel', reason: 'Customer withdrew the claim' });
-    expect(await h.result(ticket)).toMatchObject({ state: 'closed', resolutionMethod: 'customer_communication' });
-  });
-});
-
-describe('a ticket split into new tickets (R31, R32)', () => {
-  it('R31, R32: the split ticket starts its new tickets as children, and resolves as split_completed only when the last one resolves', async () => {
-    const ticket = await h.ticket({ submit: true, queue: 'finance' }, true);
-    await h.command(ticket, alice, { type: 'pickUp' });
-    const waiting = await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }] });
-    expect(waiting).toMatchObject({ state: 'waiting', waitType: 'split' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 2, 'the new tickets');
-    const [first, second] = t.childRefs.map((ref) => h.handleOf(ref));
-    expect(await h.view(first)).toMatchObject({ kind: 'ticket', state: 'todo', title: 'Invoice 42', parentRef: t.ref, queue: 'finance', categoryId: 'invoices' });
-    await h.command(first, alice, { type: 'resolve', method: 'customer_communication' });
-    await h.command(second, alice, { type: 'pickUp' });
-    expect((await h.view(ticket)).state).toBe('waiting');
-    await h.command(second, alice, { type: 'resolve', method: 'rejected' });
-    expect(await h.result(ticket)).toMatchObject({ state: 'closed', resolutionMethod: 'split_completed', childRefs: t.childRefs });
-  });
-});
-
 describe('cancelling a case (R19, R32)', () => {
   it('R19: a cancelled case closes at once; each of its open actions closes as cancelled, saying why', async () => {
     const kase = await h.kase(ONBOARDING);
