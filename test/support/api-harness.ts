@@ -79,6 +79,21 @@ export class ApiHarness {
     }
   }
 
+  /** A command that must succeed (200), as `as`; its answer. */
+  async act(ref: string, path: string, body: unknown, as: string): Promise<any> {
+    const res = await this.request('POST', `/v1/work-items/${ref}${path}`, { as, body });
+    if (res.status !== 200) throw new Error(`${path} on ${ref} as ${as}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** The item's view once `check` holds (what other items do to it arrives asynchronously). */
+  viewWhen(ref: string, what: string, check: (view: any) => boolean, as?: string): Promise<any> {
+    return this.eventually(what, async () => {
+      const view = (await this.request('GET', `/v1/work-items/${ref}`, { as })).body;
+      return check(view) && view;
+    });
+  }
+
   async stop(): Promise<void> {
     await this.service.stop();
     await this.pool.end();
