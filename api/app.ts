@@ -18,7 +18,6 @@ import { Routes } from './route.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { parseRawEmail, registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
 import { registerListRoutes } from './routes/list-routes.js';
-import { registerNotBuiltRoutes } from './routes/not-built-routes.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from './item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
@@ -63,8 +62,7 @@ export function createApp(deps: AppDeps): Express {
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
-  registerLegacyRoutes(routes);
-  registerNotBuiltRoutes(routes);
+  registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));

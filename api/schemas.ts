@@ -224,6 +224,40 @@ export const MappedStatus = z
   })
   .openapi('MappedStatus');
 
+/** Items of one import batch, at most. */
+export const IMPORT_MAX_ITEMS = 500;
+export const LegacyImport = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            legacyRef: z.string().min(1).max(128),
+            kind: z.enum(['ticket', 'case', 'action']),
+            status: z.string().max(200),
+            title: text.max(998).optional(),
+            description: text.max(20_000).optional(),
+            shortDescription: text.max(998).optional(),
+            categoryId: id.optional(),
+            processId: id.optional(),
+            queue: id.optional(),
+            assignee: id.optional(),
+            primaryContact: text.max(998).optional(),
+            requester: text.max(998).optional(),
+            waitUntil: z.string().max(64).optional().openapi({ description: 'ISO-8601; a date in the past ends the wait at once' }),
+            resolvedAt: z.string().max(64).optional().openapi({ description: 'ISO-8601; the feedback window counts from it' }),
+            attentionReason: text.max(20_000).optional(),
+            timeline: z.array(z.object({ at: z.string().max(64), by: z.string().min(1).max(128), text: text.max(20_000) }).strict()).max(1000).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(IMPORT_MAX_ITEMS),
+  })
+  .strict()
+  .openapi('LegacyImport');
+export const LegacyImported = z.object({ items: z.array(z.object({ legacyRef: z.string(), ref: z.string() })) }).openapi('LegacyImported');
+
 // --- work items ---------------------------------------------------------------------------------
 
 /** One line: a title, a short description, a contact (the limit of an email's subject line). */
@@ -378,7 +412,9 @@ export const WorkItemView = z
     processVersion: z.number().int().optional().openapi({ description: 'cases: the version of the process followed, to the end (R26)' }),
     stage: z.object({ index: z.number().int(), name: z.string() }).optional().openapi({ description: 'cases: the stage running, while the flow runs (R27)' }),
     flowComplete: z.boolean().optional().openapi({ description: 'cases: every stage is done (R26)' }),
-    attention: z.object({ reason: z.string(), actionRef: z.string() }).optional().openapi({ description: 'cases: why the case needs its owner (R29)' }),
+    attention: z.object({ reason: z.string(), actionRef: z.string().optional() }).optional().openapi({ description: 'cases: why the case needs its owner, and which action (R29; none for a case imported as needing attention)' }),
+    legacyRef: z.string().optional().openapi({ description: 'imported from v2020.1: its reference there (R43)' }),
+    legacyStatus: z.string().optional(),
     actions: z
       .array(
         z.object({

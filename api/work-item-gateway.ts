@@ -61,6 +61,15 @@ export class WorkItemGateway {
     return toView(createWorkItem(started, now), now);
   }
 
+  /** Ends an item's workflow outside its rules (an import batch that failed part way, R43). */
+  async terminate(ref: string, reason: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(ref).terminate(reason);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) && !isNotFound(error)) throw error;
+    }
+  }
+
   /**
    * Sends one command as an Update. Temporal admits at most 10 Updates in flight per item, and
    * refuses an Update that arrives while the item's worker is finishing a run: neither took

@@ -177,7 +177,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   const continueAsNew = async (): Promise<never> => {
     timer?.scope.cancel();
     const next = makeContinueAsNewFunc<typeof workItem>({ memo: workflowInfo().memo });
-    return next({ ...input, carried: item, layout: 2, initialEmail: undefined });
+    // What only the first run needs (the email it was born from, an import's notes) stays behind.
+    return next({ ...input, carried: item, layout: 2, initialEmail: undefined, ...(input.imported ? { imported: undefined } : {}) });
   };
 
   return bounded ? runStoringInPostgres() : runMirroredByLocalActivities();

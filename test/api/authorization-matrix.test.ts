@@ -92,7 +92,7 @@ const ROWS: Row[] = [
   { operationId: 'getQueuesByQueue', expect: ALL(200) },
   // legacy (admin, integration)
   { operationId: 'postLegacyMapStatus', body: () => ({ kind: 'ticket', status: 'Resolved' }), expect: { human: 403, supervisor: 403, robot: 403, integration: 200, admin: 200 } },
-  { operationId: 'postLegacyImport', body: () => ({ items: [] }), expect: { human: 403, supervisor: 403, robot: 403, integration: 501, admin: 501 } },
+  { operationId: 'postLegacyImport', body: (n) => ({ items: [{ legacyRef: `matrix-${n}`, kind: 'ticket', status: '(none: draft)' }] }), expect: { human: 403, supervisor: 403, robot: 403, integration: 201, admin: 201 } },
 ];
 
 let api: ApiHarness;

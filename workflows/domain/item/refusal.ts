@@ -11,6 +11,8 @@ export const REFUSAL_STATUS = {
   resolution_communication_required: 422,
   /** R43: a v2020.1 status the mapping does not list. */
   unknown_status: 422,
+  /** R43: an import batch with a bad item, refused whole. */
+  import_refused: 422,
 } as const;
 
 export type RefusalCode = keyof typeof REFUSAL_STATUS;

@@ -232,6 +232,9 @@ export interface WorkItem {
   startedCase?: { ref: string };
   /** Messages to other items not sent yet (R32). */
   notices?: ItemNotice[];
+  /** Imported from v2020.1 (R43): its old reference and status, and the attention it needed there. */
+  legacy?: { ref: string; status: string };
+  importedAttention?: { reason: string };
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -250,6 +253,8 @@ export interface WorkItemInput {
   process?: CaseProcess;
   /** An action: what its case launched it as. */
   action?: WorkItem['action'];
+  /** Imported from v2020.1 (R43): the item starts directly in its mapped state. */
+  imported?: import('../legacy/imported-item.js').LegacyImport;
   /** Submit at once (hand-created items that passed R5's check, or items born from email). */
   submit: boolean;
   parentRef?: string;

@@ -24,8 +24,11 @@ export interface WorkItemView extends Direct, EditableFields {
   processVersion?: number;
   stage?: { index: number; name: string };
   flowComplete?: boolean;
-  attention?: { reason: string; actionRef: string };
+  attention?: { reason: string; actionRef?: string };
   actions?: CaseActionView[];
+  /** Imported from v2020.1 (R43). */
+  legacyRef?: string;
+  legacyStatus?: string;
   /** Actions: what the case launched it as. */
   actionType?: string;
   stageIndex?: number;
@@ -76,6 +79,8 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     timelineLength: item.timelineLength,
     ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
     ...caseParts(item),
+    ...(item.legacy ? { legacyRef: item.legacy.ref, legacyStatus: item.legacy.status } : {}),
+    ...(item.importedAttention && !item.flow?.attention ? { attention: { reason: item.importedAttention.reason } } : {}),
     ...(item.action ? { actionType: item.action.type, stageIndex: item.action.stageIndex, ...(item.action.robot !== undefined ? { robot: item.action.robot } : {}) } : {}),
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,

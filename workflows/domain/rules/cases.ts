@@ -76,8 +76,13 @@ export function cancelCase(item: WorkItem, actor: Actor, command: Extract<Comman
 /** R29: the owner accepts the failure: the case is in progress again, and the flow goes on. */
 export function resetCase(item: WorkItem, actor: Actor, process: ProcessDefinition | undefined, now: Date): WorkItem {
   requireCase(item, 'reset');
-  if (!item.flow?.attention || !process) throw invalidTransition(item.state, 'reset', 'only a case that needs attention is reset');
   const at = now.toISOString();
+  if (item.importedAttention && !item.flow?.attention) {
+    // R43: a case imported as needing attention: the owner clears the flag it came with.
+    const { importedAttention: _, ...rest } = touch(item, actor, 'reset', at);
+    return setState(record({ ...rest, highlighted: false }, actor, at, { type: 'reset' }), actor, at, 'in_progress');
+  }
+  if (!item.flow?.attention || !process) throw invalidTransition(item.state, 'reset', 'only a case that needs attention is reset');
   let next = touch(item, actor, 'reset', at);
   if (next.state === 'waiting') next = endWait(next, actor, at, 'cancelled', false);
   if (!next.assignee && actor.kind === 'human') next = assign(next, actor, actor.id, at);

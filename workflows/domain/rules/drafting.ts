@@ -10,6 +10,7 @@ import { reconcileSla } from '../sla/sla-transitions.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type WorkItem, type WorkItemInput } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
+import { importedItem } from '../legacy/imported-item.js';
 import { beginFlow, noticesOf } from './cases.js';
 import { emailInEntry } from './email.js';
 import { initialState } from './kinds.js';
@@ -17,6 +18,7 @@ import { close } from './resolution.js';
 import { definedOnly, setState, touch } from './steps.js';
 
 export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
+  if (input.imported) return importedItem(input, input.imported, now); // R43
   const at = now.toISOString();
   let item: WorkItem = {
     ref: input.ref,

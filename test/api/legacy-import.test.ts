@@ -1,0 +1,84 @@
+// R43 over HTTP: POST /v1/legacy/import starts each v2020.1 item in its mapped state, refuses a
+// batch with any bad item whole, and imports a legacyRef once. Deadlines keep their real times.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ApiHarness } from '../support/api-harness.js';
+
+let api: ApiHarness;
+const TICKET = { kind: 'ticket', title: 'Invoice 42', description: 'Unpaid', categoryId: 'legacy-invoices', primaryContact: 'ann@acme.example', requester: 'ann@acme.example' };
+
+beforeAll(async () => {
+  api = await ApiHarness.start();
+  await api.resource('legacy-intake', 'integration');
+  await api.resource('lena', 'human');
+  expect((await api.request('PUT', '/v1/categories/legacy-invoices', { body: { name: 'Invoices', feedbackWindow: 'PT3S' } })).status).toBe(200);
+  expect((await api.request('PUT', '/v1/processes/legacy-onboarding', { body: { name: 'Onboarding', stages: [{ name: 'Check', actions: [{ type: 'review', name: 'Check' }] }] } })).status).toBe(200);
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+const importBatch = (items: unknown[]) => api.request('POST', '/v1/legacy/import', { as: 'legacy-intake', body: { items } });
+const view = async (ref: string) => (await api.request('GET', `/v1/work-items/${ref}`, { as: 'lena' })).body;
+
+it('R43: each item starts in its mapped state, with its assignee, wait, notes marked as imported, and its old reference and status', async () => {
+  const res = await importBatch([
+    { ...TICKET, legacyRef: 'L-1', status: 'Paused – awaiting more information', assignee: 'lena', timeline: [{ at: '2025-01-02T09:00:00Z', by: 'old.agent', text: 'Asked for the remittance' }] },
+    { legacyRef: 'L-2', kind: 'case', status: 'Needs attention', shortDescription: 'Onboard Acme', processId: 'legacy-onboarding', attentionReason: 'Documents expired' },
+    { legacyRef: 'L-3', kind: 'action', status: 'Unable to complete', title: 'Check sanctions', resolvedAt: '2025-01-03T10:00:00Z' },
+  ]);
+  expect(res.status).toBe(201);
+  expect(res.body.items.map((i: { legacyRef: string }) => i.legacyRef)).toEqual(['L-1', 'L-2', 'L-3']);
+  const [ticket, kase, action] = await Promise.all(res.body.items.map((i: { ref: string }) => view(i.ref)));
+  expect(ticket).toMatchObject({ kind: 'ticket', state: 'waiting', waitType: 'more_info', assignee: 'lena', legacyRef: 'L-1', legacyStatus: 'Paused – awaiting more information' });
+  expect(ticket.timeline.find((e: { type: string }) => e.type === 'note')).toMatchObject({ at: '2025-01-02T09:00:00.000Z', by: 'old.agent', text: 'Asked for the remittance', imported: true });
+  expect(ticket.timeline.at(-1)).toMatchObject({ type: 'imported', legacyRef: 'L-1' });
+  expect(kase).toMatchObject({ kind: 'case', state: 'todo', highlighted: true, attention: { reason: 'Documents expired' } });
+  expect(action).toMatchObject({ kind: 'action', state: 'closed', resolutionMethod: 'unable_to_complete', resolvedAt: '2025-01-03T10:00:00.000Z' });
+  const owned = (await api.request('GET', '/v1/owned-work', { as: 'lena' })).body.items.map((i: { ref: string }) => i.ref);
+  expect(owned).toContain(ticket.ref); // R41: in the lists too
+});
+
+it('R43: a legacyRef imported before answers with its existing ref and is not imported again', async () => {
+  const first = await importBatch([{ ...TICKET, legacyRef: 'L-10', status: 'In progress (not yet being processed)' }]);
+  const again = await importBatch([{ ...TICKET, legacyRef: 'L-10', status: 'In progress (not yet being processed)' }, { ...TICKET, legacyRef: 'L-11', status: '(none: draft)' }]);
+  expect(again.status).toBe(201);
+  expect(again.body.items[0]).toEqual(first.body.items[0]);
+  expect(again.body.items[1].ref).not.toBe(first.body.items[0].ref);
+  const tickets = (await api.request('GET', '/v1/work-items?kind=ticket', { as: 'lena' })).body.items.filter((i: { title: string }) => i.title === 'Invoice 42');
+  expect(tickets.filter((i: { ref: string }) => i.ref === first.body.items[0].ref)).toHaveLength(1);
+});
+
+it('R43: one bad item refuses the whole batch, naming every bad item by index and legacyRef; nothing is imported', async () => {
+  const res = await importBatch([
+    { ...TICKET, legacyRef: 'L-20', status: 'In progress (not yet being processed)' },
+    { ...TICKET, legacyRef: 'L-21', status: 'Archived' },
+    { ...TICKET, legacyRef: 'L-22', status: 'Paused – scheduled for follow-up', assignee: 'lena', waitUntil: 'next tuesday' },
+    { kind: 'ticket', legacyRef: 'L-23', status: 'In progress (being processed)', title: 'No description' },
+  ]);
+  expect(res.status).toBe(422);
+  expect(res.body.error).toBe('import_refused');
+  expect(res.body.items.map((i: { index: number; legacyRef: string }) => [i.index, i.legacyRef])).toEqual([[1, 'L-21'], [2, 'L-22'], [3, 'L-23']]);
+  expect(res.body.items[0].problems[0]).toMatch(/"Archived" is not a v2020.1 status of a ticket/);
+  expect(res.body.items[1].problems).toEqual(['waitUntil "next tuesday" is not a date and time (ISO-8601, e.g. 2026-03-02T09:00:00Z)']);
+  expect(res.body.items[2].problems.join('; ')).toMatch(/needs description, categoryId, primaryContact, requester; an item in_progress needs its assignee/);
+  const fixed = await importBatch([{ ...TICKET, legacyRef: 'L-20', status: 'In progress (not yet being processed)' }]);
+  expect(fixed.status).toBe(201); // L-20 was not claimed by the refused batch
+});
+
+it('R43, R17, R21: imported deadlines keep their real times: an until in the past ends at once, a window ending soon closes the ticket on time', async () => {
+  const res = await importBatch([
+    { ...TICKET, legacyRef: 'L-30', status: 'Paused – scheduled for follow-up', assignee: 'lena', waitUntil: '2025-06-01T00:00:00Z' },
+    { ...TICKET, legacyRef: 'L-31', status: 'Resolved', resolvedAt: new Date(Date.now() - 1000).toISOString() },
+    { ...TICKET, legacyRef: 'L-32', status: 'Resolved – no customer response', resolvedAt: '2025-06-01T00:00:00Z' },
+  ]);
+  expect(res.status).toBe(201);
+  const [until, resolved, old] = res.body.items.map((i: { ref: string }) => i.ref);
+  const ended = await api.viewWhen(until, 'the past until to end', (v) => v.state === 'in_progress', 'lena');
+  expect(ended).toMatchObject({ waitEndedReason: 'until_reached', assignee: 'lena' });
+  const window = await view(resolved);
+  expect(window).toMatchObject({ state: 'resolved', resolutionMethod: 'customer_communication' });
+  expect(Date.parse(window.feedbackWindowEndsAt)).toBeGreaterThan(Date.now());
+  expect(await api.viewWhen(resolved, 'the window to end', (v) => v.state === 'closed', 'lena')).toMatchObject({ resolutionMethod: 'customer_communication' });
+  expect(await api.viewWhen(old, 'the long-past window to close it', (v) => v.state === 'closed', 'lena')).toMatchObject({ resolutionMethod: 'no_customer_response' });
+});
