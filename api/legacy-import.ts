@@ -32,7 +32,7 @@ export interface ImportDeps {
   items: ItemStore;
 }
 
-export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor): Promise<{ items: Array<{ legacyRef: string; ref: string }> }> {
+export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor): Promise<{ items: Array<{ legacyRef: string; ref: string; imported: boolean }> }> {
   const { pool, gateway, readModel, items } = deps;
   const legacyRefs = batch.items.map((i) => i.legacyRef);
   const { rows } = await pool.query<{ legacy_ref: string; ref: string }>('SELECT legacy_ref, ref FROM legacy_imports WHERE legacy_ref = ANY($1)', [legacyRefs]);
@@ -83,7 +83,7 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
     throw error;
   }
   const refs = new Map([...existing, ...inputs.map((i) => [i.imported!.legacyRef, i.ref] as const)]);
-  return { items: legacyRefs.map((legacyRef) => ({ legacyRef, ref: refs.get(legacyRef)! })) };
+  return { items: legacyRefs.map((legacyRef) => ({ legacyRef, ref: refs.get(legacyRef)!, imported: !existing.has(legacyRef) })) };
 }
 
 interface Checked {

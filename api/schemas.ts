@@ -256,7 +256,9 @@ export const LegacyImport = z
   })
   .strict()
   .openapi('LegacyImport');
-export const LegacyImported = z.object({ items: z.array(z.object({ legacyRef: z.string(), ref: z.string() })) }).openapi('LegacyImported');
+export const LegacyImported = z
+  .object({ items: z.array(z.object({ legacyRef: z.string(), ref: z.string(), imported: z.boolean().openapi({ description: 'false: imported by an earlier batch' }) })) })
+  .openapi('LegacyImported');
 
 // --- work items ---------------------------------------------------------------------------------
 

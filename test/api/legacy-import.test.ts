@@ -43,7 +43,8 @@ it('R43: a legacyRef imported before answers with its existing ref and is not im
   const first = await importBatch([{ ...TICKET, legacyRef: 'L-10', status: 'In progress (not yet being processed)' }]);
   const again = await importBatch([{ ...TICKET, legacyRef: 'L-10', status: 'In progress (not yet being processed)' }, { ...TICKET, legacyRef: 'L-11', status: '(none: draft)' }]);
   expect(again.status).toBe(201);
-  expect(again.body.items[0]).toEqual(first.body.items[0]);
+  expect(again.body.items[0]).toEqual({ ...first.body.items[0], imported: false });
+  expect(again.body.items[1].imported).toBe(true);
   expect(again.body.items[1].ref).not.toBe(first.body.items[0].ref);
   const tickets = (await api.request('GET', '/v1/work-items?kind=ticket', { as: 'lena' })).body.items.filter((i: { title: string }) => i.title === 'Invoice 42');
   expect(tickets.filter((i: { ref: string }) => i.ref === first.body.items[0].ref)).toHaveLength(1);
