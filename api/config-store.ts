@@ -80,19 +80,20 @@ export class ConfigStore {
   async putCategory(id: string, c: z.output<typeof CategoryPut>): Promise<Record<string, unknown>> {
     if (c.sla?.calendarId) await this.calendar(c.sla.calendarId, 'sla.calendarId');
     await this.pool.query(
-      `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, updated_at)
-       VALUES ($1,$2,$3,$4,$5, now())
+      `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, launched_case_resolution, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6, now())
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
          require_resolution_communication = EXCLUDED.require_resolution_communication,
-         feedback_window = EXCLUDED.feedback_window, sla = EXCLUDED.sla, updated_at = now()`,
-      [id, c.name, c.requireResolutionCommunication ?? false, c.feedbackWindow ?? null, c.sla ? JSON.stringify(c.sla) : null],
+         feedback_window = EXCLUDED.feedback_window, sla = EXCLUDED.sla,
+         launched_case_resolution = EXCLUDED.launched_case_resolution, updated_at = now()`,
+      [id, c.name, c.requireResolutionCommunication ?? false, c.feedbackWindow ?? null, c.sla ? JSON.stringify(c.sla) : null, c.launchedCaseResolution ?? null],
     );
     return { id, ...c };
   }
 
   /** The category as the workflow needs it, or a 400 naming the field when it does not exist. */
   async categorySnapshot(id: string, field = 'categoryId'): Promise<CategorySnapshot> {
-    const { rows } = await this.pool.query('SELECT id, require_resolution_communication, feedback_window, sla FROM categories WHERE id = $1', [id]);
+    const { rows } = await this.pool.query('SELECT id, require_resolution_communication, feedback_window, sla, launched_case_resolution FROM categories WHERE id = $1', [id]);
     const row = rows[0];
     if (!row) {
       throw new ApiError('invalid_request', `No category ${id}: create it with PUT /v1/categories/${id} first.`, {
@@ -103,6 +104,7 @@ export class ConfigStore {
       id: row.id,
       requireResolutionCommunication: row.require_resolution_communication,
       feedbackWindowMs: row.feedback_window ? (parseDurationMs(row.feedback_window) ?? 0) : 0,
+      ...(row.launched_case_resolution ? { launchedCaseResolution: row.launched_case_resolution } : {}),
       ...(row.sla ? { sla: await this.slaRule(row.sla) } : {}),
     };
   }

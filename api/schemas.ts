@@ -85,6 +85,10 @@ export const CategoryPut = z
       })
       .strict()
       .optional(),
+    launchedCaseResolution: z
+      .enum(['customer_communication', 'no_customer_response', 'rejected'])
+      .optional()
+      .openapi({ description: 'R33: how a ticket resolves when the case it launched resolves (default customer_communication)' }),
   })
   .strict()
   .openapi('Category');

@@ -62,4 +62,11 @@ describe('launch case (R33)', () => {
     t = childChangedNotice(t, { ref: 'C-000007', state: 'resolved' }, at(13));
     expect(t).toMatchObject({ state: 'resolved', resolutionMethod: 'customer_communication' });
   });
+
+  it('R33: a category may say how its tickets resolve when their case does', () => {
+    const category = { ...LENIENT, launchedCaseResolution: 'rejected' as const };
+    let t = applyCommand(inProgressTicket({ category }), alice, { type: 'launchCase', processId: 'refunds', shortDescription: 'Refund 42' }, at(10));
+    t = childChangedNotice(caseStarted(t, 'C-000007', at(11)), { ref: 'C-000007', state: 'closed' }, at(12));
+    expect(t).toMatchObject({ state: 'resolved', resolutionMethod: 'rejected' });
+  });
 });

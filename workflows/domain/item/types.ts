@@ -43,6 +43,8 @@ export interface CategorySnapshot {
   feedbackWindowMs: number;
   /** The due-date rule (R36), with its calendar copied in. */
   sla?: SlaRule;
+  /** R33: how a ticket resolves when the case it launched resolves (absent: customer_communication). */
+  launchedCaseResolution?: 'customer_communication' | 'no_customer_response' | 'rejected';
 }
 
 export interface Wait {

@@ -1,6 +1,7 @@
 // R33: a ticket launches a case. It waits (`case_launched`) until that case is resolved or
-// cancelled, then resolves as `customer_communication`: the case's work answered the customer.
-// (A category cannot choose another method yet.) The case is started by the ticket's workflow,
+// cancelled, then resolves as `customer_communication` (the case's work answered the customer),
+// unless its category says otherwise: `launchedCaseResolution` may name `no_customer_response`
+// or `rejected` instead. The case is started by the ticket's workflow,
 // as its child; it names the ticket as its parent, and tells it when it resolves (R32).
 
 import type { Command } from '../item/commands.js';
@@ -29,5 +30,6 @@ export function launchedCaseNotice(item: WorkItem, notice: { ref: string; state:
   if (!waitsForIt || (notice.state !== 'resolved' && notice.state !== 'closed')) return item;
   const at = now.toISOString();
   const heard = record(item, SYSTEM, at, { type: 'child_changed', ref: notice.ref, state: notice.state });
-  return asChange(item, reconcileSla(settleResolution(heard, SYSTEM, 'customer_communication', undefined, now), at));
+  const method = item.category?.launchedCaseResolution ?? 'customer_communication';
+  return asChange(item, reconcileSla(settleResolution(heard, SYSTEM, method, undefined, now), at));
 }
