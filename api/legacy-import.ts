@@ -80,7 +80,8 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
     await Promise.allSettled(started.map((ref) => gateway.terminate(ref, 'its import batch failed')));
     if (started.length) await pool.query('DELETE FROM work_items WHERE ref = ANY($1)', [started]).catch(() => undefined);
     if (claimed.length) await pool.query('DELETE FROM legacy_imports WHERE legacy_ref = ANY($1)', [claimed]).catch(() => undefined);
-    throw error;
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('unavailable', `The import failed part way (${(error as Error).message}); nothing of the batch was imported: send it again.`);
   }
   const refs = new Map([...existing, ...inputs.map((i) => [i.imported!.legacyRef, i.ref] as const)]);
   return { items: legacyRefs.map((legacyRef) => ({ legacyRef, ref: refs.get(legacyRef)!, imported: !existing.has(legacyRef) })) };

@@ -83,3 +83,27 @@ it('R43, R17, R21: imported deadlines keep their real times: an until in the pas
   expect(await api.viewWhen(resolved, 'the window to end', (v) => v.state === 'closed', 'lena')).toMatchObject({ resolutionMethod: 'customer_communication' });
   expect(await api.viewWhen(old, 'the long-past window to close it', (v) => v.state === 'closed', 'lena')).toMatchObject({ resolutionMethod: 'no_customer_response' });
 });
+
+it('R43: a batch that fails part way (a workflow that cannot start) leaves nothing: the items started are terminated, no legacyRef is claimed', async () => {
+  // Occupy the ref the batch's second item will get, so that its start fails after the first's.
+  const { rows } = await api.pool.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM ticket_ref_seq');
+  const next = Number(rows[0].last_value) + (rows[0].is_called ? 1 : 0);
+  const [first, occupied] = [next, next + 1].map((n) => `T-${String(n).padStart(6, '0')}`);
+  const blocker = await api.service.client.workflow.start('workItem', { workflowId: occupied, taskQueue: 'legacy-import-test-nowhere', args: [] });
+  try {
+    const res = await importBatch([
+      { ...TICKET, legacyRef: 'L-40', status: '(none: draft)' },
+      { ...TICKET, legacyRef: 'L-41', status: '(none: draft)' },
+    ]);
+    expect(res.status).toBe(503);
+    expect(res.body.message).toMatch(/nothing of the batch was imported/);
+    expect((await api.service.client.workflow.getHandle(first).describe()).status.name).toBe('TERMINATED');
+    expect((await api.pool.query("SELECT 1 FROM legacy_imports WHERE legacy_ref IN ('L-40', 'L-41')")).rowCount).toBe(0);
+    expect((await api.pool.query('SELECT 1 FROM work_items WHERE ref = $1', [first])).rowCount).toBe(0);
+  } finally {
+    await blocker.terminate();
+  }
+  const again = await importBatch([{ ...TICKET, legacyRef: 'L-40', status: '(none: draft)' }, { ...TICKET, legacyRef: 'L-41', status: '(none: draft)' }]);
+  expect(again.status).toBe(201);
+  expect(again.body.items.map((i: { imported: boolean }) => i.imported)).toEqual([true, true]);
+});
