@@ -68,13 +68,17 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
       claimed.push(input.imported!.legacyRef);
     }
     for (let i = 0; i < inputs.length; i += STARTS_AT_ONCE) {
-      await Promise.all(
+      // Every start of the chunk settles before a failure is acted on: one still in flight would
+      // otherwise start after the clean-up, and stay.
+      const results = await Promise.allSettled(
         inputs.slice(i, i + STARTS_AT_ONCE).map(async (input) => {
           const view = await gateway.start(input);
           started.push(input.ref);
           await items.mirror(view);
         }),
       );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } catch (error) {
     await Promise.allSettled(started.map((ref) => gateway.terminate(ref, 'its import batch failed')));
