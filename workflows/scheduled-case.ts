@@ -4,11 +4,10 @@
 // case outlives it; the run's result is the case's ref, shown in the Temporal UI beside the
 // schedule's recent actions.
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { WorkItemActivities } from '../activities/read-model-types.js';
 import { SYSTEM, type WorkItemInput } from './domain/item/types.js';
-import { workItem } from './work-item.js';
+import { startChildItem } from './child-items.js';
 
 const { allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
@@ -41,10 +40,6 @@ export async function scheduledCase(input: ScheduledCaseInput): Promise<string> 
     submit: true,
     layout: 2,
   };
-  try {
-    await startChild(workItem, { workflowId: ref, args: [kase], parentClosePolicy: ParentClosePolicy.ABANDON, memo: { kind: 'case', ref } });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // started before a crash
-  }
+  await startChildItem(kase);
   return ref;
 }

@@ -11,7 +11,6 @@
 // continues as new; otherwise within `storeAfterMs` of the change (the API writes the summary row
 // of every command it sends, so the lists do not wait for that).
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -19,13 +18,11 @@ import {
   condition,
   getExternalWorkflowHandle,
   makeContinueAsNewFunc,
-  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -53,6 +50,7 @@ import { SYSTEM, type CaseLaunch, type ItemNotice, type SplitPart, type Timeline
 import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
+import { startChildItem } from './child-items.js';
 import { searchAttributesOf } from './search-attributes.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
@@ -358,15 +356,6 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     });
     item = splitPartStarted(item, part.launchId, ref, new Date());
-  }
-
-  /** An item this one launches: its child in the Temporal UI, outliving it. Starting it again is harmless. */
-  async function startChildItem(child: WorkItemInput): Promise<void> {
-    try {
-      await startChild(workItem, { workflowId: child.ref, args: [child], parentClosePolicy: ParentClosePolicy.ABANDON, memo: { kind: child.kind, ref: child.ref } });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // started before a crash
-    }
   }
 
   /** R32: a Signal to the other item's current run; an item that has ended needs no notice. */

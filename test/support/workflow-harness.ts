@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { migrate } from '../../activities/db/migrate.js';
@@ -162,6 +162,25 @@ export class WorkflowHarness {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`timed out waiting for ${what}; last state ${last?.state}`);
+  }
+
+  /**
+   * Replays the history of every item this harness started, and of every item those started (a
+   * case's actions, a split's tickets), on the bundle's code. Answers how many replayed, how many
+   * of them were started by other items, and each replay error.
+   */
+  async replayAll(): Promise<{ replayed: number; children: number; errors: string[] }> {
+    const started = [...this.handles];
+    const views = await Promise.all(started.map((handle) => handle.query(viewQuery)));
+    const children = views.flatMap((v) => v.childRefs.map((ref) => this.handleOf(ref)));
+    const histories = await Promise.all([...started, ...children].map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
+    const errors: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: this.bundle }, histories)) {
+      if (result.error) errors.push(`${result.workflowId}: ${result.error.message}`);
+      replayed++;
+    }
+    return { replayed, children: children.length, errors };
   }
 
   /** Skips time on the test server (a month passes in milliseconds). */

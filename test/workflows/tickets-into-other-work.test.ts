@@ -2,7 +2,6 @@
 // real activities and PostgreSQL: a ticket merges into another, splits into new tickets that it
 // waits for, or launches a case that it waits for. The last test replays every history here.
 
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkItemView } from '../../workflows/domain/item/view.js';
 import { alice, bob, WorkflowHarness } from '../support/workflow-harness.js';
@@ -83,14 +82,8 @@ describe('a ticket split into new tickets (R31, R32)', () => {
 });
 
 it('R42: every history recorded above replays without nondeterminism', async () => {
-  const started = [...h.handles];
-  const children = (await Promise.all(started.map(async (s) => (await s.query('view')) as WorkItemView))).flatMap((v) => v.childRefs.map((ref) => h.handleOf(ref)));
-  const histories = await Promise.all([...started, ...children].map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
-  let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
-    expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
-    replayed++;
-  }
-  expect(children.length).toBeGreaterThan(3);
-  expect(replayed).toBe(started.length + children.length);
+  const { replayed, children, errors } = await h.replayAll();
+  expect(errors).toEqual([]);
+  expect(children).toBeGreaterThan(3);
+  expect(replayed).toBe(h.handles.length + children);
 });

@@ -7,6 +7,7 @@
 // `importProblems` says everything wrong with one item before anything is imported (the API
 // refuses the whole batch when any item has a problem).
 
+import { blankItem } from '../item/blank-item.js';
 import { missingForSubmit } from '../item/required-fields.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type WorkItem, type WorkItemInput, type Wait } from '../item/types.js';
@@ -78,29 +79,7 @@ export function importProblems(item: LegacyItem): { problems: string[]; mapped?:
 export function importedItem(input: WorkItemInput, imported: LegacyImport, now: Date): WorkItem {
   const at = now.toISOString();
   const { mapped } = imported;
-  let item: WorkItem = {
-    ref: input.ref,
-    kind: input.kind,
-    state: 'draft',
-    highlighted: false,
-    queue: input.queue,
-    needsHuman: false,
-    fields: { ...input.fields },
-    category: input.category,
-    processId: input.processId,
-    childRefs: [],
-    linkedRefs: [],
-    timeline: [],
-    timelineLength: 0,
-    resolutionTags: [],
-    spell: { startSeq: 0 },
-    seenMessageIds: [],
-    outbox: [],
-    legacy: { ref: imported.legacyRef, status: imported.legacyStatus },
-    createdAt: at,
-    updatedAt: at,
-    version: 0,
-  };
+  let item: WorkItem = { ...blankItem(input, 'draft', at), legacy: { ref: imported.legacyRef, status: imported.legacyStatus } };
   item = record(item, input.createdBy, at, { type: 'created', kind: input.kind, linkedRefs: [], imported: true });
   for (const note of imported.timeline) {
     const author: Actor = { ...SYSTEM, id: note.by };

@@ -10,6 +10,7 @@ import { reconcileSla } from '../sla/sla-transitions.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type WorkItem, type WorkItemInput } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
+import { blankItem } from '../item/blank-item.js';
 import { importedItem } from '../legacy/imported-item.js';
 import { beginFlow, noticesOf } from './cases.js';
 import { emailInEntry } from './email.js';
@@ -21,31 +22,9 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
   if (input.imported) return importedItem(input, input.imported, now); // R43
   const at = now.toISOString();
   let item: WorkItem = {
-    ref: input.ref,
-    kind: input.kind,
-    state: initialState(input.kind), // R4
+    ...blankItem(input, initialState(input.kind), at), // R4
     // An action is born ready to work (R4): its SLA clock, if it has one, starts with it (R36).
-    ...(input.kind === 'action' ? { submittedAt: now.toISOString() } : {}),
-    highlighted: false,
-    queue: input.queue,
-    needsHuman: false,
-    fields: { ...input.fields },
-    category: input.category,
-    processId: input.process?.id ?? input.processId,
-    ...(input.process ? { processVersion: input.process.version } : {}),
-    ...(input.action ? { action: input.action } : {}),
-    parentRef: input.parentRef,
-    childRefs: [],
-    linkedRefs: [...(input.linkedRefs ?? [])],
-    timeline: [],
-    timelineLength: 0,
-    resolutionTags: [],
-    spell: { startSeq: 0 },
-    seenMessageIds: [],
-    outbox: [],
-    createdAt: at,
-    updatedAt: at,
-    version: 0,
+    ...(input.kind === 'action' ? { submittedAt: at } : {}),
   };
   item = record(item, input.createdBy, at, { type: 'created', kind: input.kind, linkedRefs: item.linkedRefs });
   if (input.initialEmail) {
