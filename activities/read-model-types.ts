@@ -1,6 +1,6 @@
 // The activities a work-item workflow calls, as types the workflow can import without I/O code.
 
-import type { CaseProcess, CategorySnapshot, OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
+import type { CaseProcess, CategorySnapshot, DeliveryUpdate, OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
 
 /** Everything about an item not yet stored outside its workflow, all of it already in history. */
 export interface ItemChanges {
@@ -11,6 +11,8 @@ export interface ItemChanges {
   resolutionTags: number[];
   /** Outbound emails to queue; a repeat is a no-op. */
   emails: OutboundEmail[];
+  /** Delivery outcomes of stored `email_out` entries (absent from runs recorded before delivery). */
+  deliveries?: DeliveryUpdate[];
 }
 
 export interface WorkItemActivities {
@@ -23,6 +25,12 @@ export interface WorkItemActivities {
   allocateRef(launch: { origin: string; launchId: number; kind: 'ticket' | 'case' | 'action' }): Promise<string>;
   /** The current version of a process, with its category, for a case started by the workflow (R9, R26); null when none. */
   loadProcess(id: string): Promise<{ process: CaseProcess; category?: CategorySnapshot } | null>;
+  /**
+   * Hands a stored outbound email to the SMTP relay, once: an email the relay accepted before is
+   * not sent again. Throws a failure that is not retried when the relay refuses it for good or
+   * the worker's give-up time has passed since the first attempt.
+   */
+  deliverEmail(email: { messageId: string }): Promise<void>;
   /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */
   syncSummary(summary: WorkItemSummary): Promise<void>;
   /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. (Runs started before layout 2.) */

@@ -1,5 +1,5 @@
 // Activities: store what a work item's history says outside it, in PostgreSQL: its timeline
-// entries, its summary row for the lists, and its outbound email. Every write is idempotent
+// entries, its summary row for the lists, and its outbound email (delivered by email-delivery.ts). Every write is idempotent
 // (entries by (ref, seq), emails by Message-ID, the summary by version), so an activity retried
 // after a crash writes the same thing again and changes nothing.
 
@@ -8,6 +8,7 @@ import { ConfigStore } from '../api/config-store.js';
 import type { ProcessDefinition } from '../workflows/domain/case/process-definition.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 import type { WorkItemActivities } from './read-model-types.js';
+import { createEmailDelivery, type EmailDeliveryOptions } from './email-delivery.js';
 
 /** The summary upsert; an older version never overwrites a newer one. */
 export const UPSERT_SUMMARY = `
@@ -27,28 +28,37 @@ export function summaryParams(s: WorkItemSummary): unknown[] {
     s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version];
 }
 
-export function createWorkItemActivities(pool: pg.Pool): WorkItemActivities {
+export function createWorkItemActivities(pool: pg.Pool, email: EmailDeliveryOptions = {}): WorkItemActivities {
+  const delivery = createEmailDelivery(pool, email);
   return {
-    async recordChanges({ summary, entries, resolutionTags, emails }) {
+    deliverEmail: delivery.deliverEmail,
+    async recordChanges({ summary, entries, resolutionTags, emails, deliveries = [] }) {
       // One statement, so one round trip and one transaction. Data-modifying CTEs share one
-      // snapshot: a tag applies to entries stored by an earlier call (entries in this batch carry
-      // their tag already).
+      // snapshot: a tag or a delivery outcome applies to entries stored by an earlier call
+      // (entries in this batch carry theirs already), and both go in one UPDATE, as a row may
+      // be modified once per statement.
       await pool.query(
         `WITH entries AS (
            INSERT INTO timeline_entries (ref, seq, entry)
            SELECT $1, (e->>'seq')::int, e FROM jsonb_array_elements($17::jsonb) AS e
            ON CONFLICT (ref, seq) DO NOTHING
-         ), tags AS (
-           UPDATE timeline_entries SET entry = entry || '{"isResolution": true}'::jsonb
-           WHERE ref = $1 AND seq = ANY($18::int[])
+         ), deliveries AS (
+           SELECT d.seq, jsonb_strip_nulls(jsonb_build_object('delivery', d.delivery, 'error', d.error)) AS mark
+           FROM jsonb_to_recordset($20::jsonb) AS d(seq int, delivery text, error text)
+         ), marks AS (
+           UPDATE timeline_entries t
+           SET entry = t.entry
+             || CASE WHEN t.seq = ANY($18::int[]) THEN '{"isResolution": true}'::jsonb ELSE '{}'::jsonb END
+             || COALESCE((SELECT d.mark FROM deliveries d WHERE d.seq = t.seq LIMIT 1), '{}'::jsonb)
+           WHERE t.ref = $1 AND (t.seq = ANY($18::int[]) OR t.seq IN (SELECT seq FROM deliveries))
          ), emails AS (
-           INSERT INTO outbound_emails (message_id, ref, recipients, subject, body, is_resolution)
-           SELECT m."messageId", m.ref, m."to", m.subject, m.body, m."isResolution"
-           FROM jsonb_to_recordset($19::jsonb) AS m("messageId" text, ref text, "to" text[], subject text, body text, "isResolution" boolean)
+           INSERT INTO outbound_emails (message_id, ref, recipients, subject, body, is_resolution, seq, in_reply_to)
+           SELECT m."messageId", m.ref, m."to", m.subject, m.body, m."isResolution", m.seq, m."inReplyTo"
+           FROM jsonb_to_recordset($19::jsonb) AS m("messageId" text, ref text, "to" text[], subject text, body text, "isResolution" boolean, seq int, "inReplyTo" text)
            ON CONFLICT (message_id) DO NOTHING
          )
          ${UPSERT_SUMMARY}`,
-        [...summaryParams(summary), JSON.stringify(entries), resolutionTags, JSON.stringify(emails)],
+        [...summaryParams(summary), JSON.stringify(entries), resolutionTags, JSON.stringify(emails), JSON.stringify(deliveries)],
       );
       if (process.env.WORK_ITEMS_FAULT === 'kill-after-store') process.kill(process.pid, 'SIGKILL'); // fault tests only
     },

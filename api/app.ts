@@ -16,7 +16,8 @@ import { LOG_REDACTION } from './log-redaction.js';
 import { ReadModelStore } from './read-model-store.js';
 import { Routes } from './route.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
-import { parseRawEmail, registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
+import { registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
+import { parseRawEmail, storeAttachments } from './raw-email.js';
 import { registerListRoutes } from './routes/list-routes.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from './item-store.js';
@@ -49,7 +50,11 @@ export function createApp(deps: AppDeps): Express {
   v1.use(authenticate(deps.pool, deps.adminToken));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/inbound-emails', express.raw({ type: 'message/rfc822', limit: RAW_EMAIL_LIMIT }), async (req, _res, next) => {
-    if (Buffer.isBuffer(req.body)) req.body = await parseRawEmail(req.body);
+    if (Buffer.isBuffer(req.body)) {
+      const parsed = await parseRawEmail(req.body);
+      await storeAttachments(deps.pool, parsed.attachments);
+      req.body = parsed.email;
+    }
     next();
   });
 

@@ -137,6 +137,13 @@ export class ConfigStore {
     return { address: address.toLowerCase(), starts: m.starts, categoryId: m.categoryId ?? null, processId: m.processId ?? null, queue: m.queue ?? null };
   }
 
+  /** R35: mail is taken for a configured mailbox and for any other address of a mailbox's domain. */
+  async receivesMailFor(address: string): Promise<boolean> {
+    const bare = bareAddress(address);
+    const { rows } = await this.pool.query(`SELECT 1 FROM mailboxes WHERE address = $1 OR split_part(address, '@', 2) = split_part($1, '@', 2) LIMIT 1`, [bare]);
+    return rows.length > 0;
+  }
+
   /** The first of the addresses that a mailbox configures. */
   async mailboxFor(addresses: string[]): Promise<Mailbox | undefined> {
     const wanted = addresses.map((a) => bareAddress(a));

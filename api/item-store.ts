@@ -17,7 +17,9 @@ import { summaryOfView, type WorkItemView } from '../workflows/domain/item/view.
 export const INLINE_TEXT_MAX_CHARS = 512;
 /** A stored text's reference: a private-use character the API refuses in input, then the hash. */
 export const TEXT_REF_PREFIX = '\uE000text:';
-const TEXT_FIELDS = new Set(['text', 'body', 'description', 'reason', 'mergedTimeline']);
+const TEXT_FIELDS = new Set(['text', 'body', 'fullBody', 'html', 'description', 'reason', 'mergedTimeline']);
+/** Fields stored by reference whatever their length: what an email carries. */
+const ALWAYS_STASHED = new Set(['body', 'fullBody', 'html']);
 const TEXT_REF = new RegExp(`^${TEXT_REF_PREFIX}([0-9a-f]{64})$`);
 
 export class ItemStore {
@@ -27,7 +29,7 @@ export class ItemStore {
   async stashLongTexts<T>(value: T): Promise<T> {
     const texts = new Map<string, string>();
     const stashed = mapTextFields(value, (text, field) => {
-      if (field !== 'body' && text.length <= INLINE_TEXT_MAX_CHARS) return text; // email bodies always go
+      if (!ALWAYS_STASHED.has(field) && text.length <= INLINE_TEXT_MAX_CHARS) return text; // email bodies always go
       const id = createHash('sha256').update(text).digest('hex');
       texts.set(id, text);
       return TEXT_REF_PREFIX + id;
@@ -51,7 +53,7 @@ export class ItemStore {
 
   /** The full view: stored entries, then the workflow's tail, with every text in place. */
   async compose(view: WorkItemView): Promise<WorkItemView> {
-    const { resolutionTags: _, ...rest } = view;
+    const { resolutionTags: _, deliveryUpdates: __, ...rest } = view;
     const stored = await this.storedEntries(view, 0, Number.MAX_SAFE_INTEGER);
     const full = await this.resolveTexts({ ...rest, timeline: [...stored, ...view.timeline] });
     return { ...full, timeline: full.timeline.map(withMergedTimeline) };
@@ -79,7 +81,12 @@ export class ItemStore {
       [view.ref, after, tailFrom, limit],
     );
     const tags = new Set(view.resolutionTags ?? []);
-    return rows.map(({ entry }) => (tags.has(entry.seq) ? { ...entry, isResolution: true } : entry));
+    const deliveries = new Map((view.deliveryUpdates ?? []).map((u) => [u.seq, u]));
+    return rows.map(({ entry }) => {
+      const delivery = deliveries.get(entry.seq);
+      const tagged = tags.has(entry.seq) ? { ...entry, isResolution: true } : entry;
+      return delivery ? { ...tagged, delivery: delivery.delivery, ...(delivery.error !== undefined ? { error: delivery.error } : {}) } : tagged;
+    });
   }
 
   private async resolveTexts<T>(value: T): Promise<T> {

@@ -30,6 +30,7 @@ const isoInstant = z.iso.datetime({ offset: true });
 const email = z
   .string()
   .max(320)
+  .regex(/^[^\r\n\0]*$/, 'one line: a line break in an address would start a mail header of its own')
   .regex(/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an email address, e.g. ann@example.com or Ann <ann@example.com>')
   .openapi({ example: 'ann@example.com' });
 
@@ -307,7 +308,7 @@ export const NoteBody = z.object({ text: text.max(NOTE_MAX_CHARS), isResolution:
 export const EmailBody = z
   .object({
     to: z.array(email).min(1),
-    subject: text.max(998),
+    subject: text.max(998).regex(/^[^\r\n]*$/, 'one line: a line break in a subject would start a mail header of its own'),
     body: z.string().max(EMAIL_BODY_MAX_CHARS),
     resolve: z.boolean().optional(),
     resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
@@ -461,6 +462,11 @@ export const InboundEmailBody = z
     to: z.array(email).min(1),
     subject: z.string(),
     body: z.string(),
+    html: z.string().optional(),
+    attachments: z
+      .array(z.object({ name: z.string().max(255), type: z.string().max(255), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the content, as 64 hex digits') }).strict())
+      .max(50)
+      .optional(),
     inReplyTo: z.string().optional(),
     references: z.array(z.string()).optional(),
     receivedAt: isoInstant.optional(),

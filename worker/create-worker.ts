@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type pg from 'pg';
 import { createWorkItemActivities } from '../activities/read-model.js';
+import type { EmailDeliveryOptions } from '../activities/email-delivery.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -17,6 +18,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How many workflows the worker keeps in memory (the SDK's default when absent). */
   maxCachedWorkflows?: number;
+  /** The outbound SMTP relay and how long a failing one is retried. */
+  email?: EmailDeliveryOptions;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -25,7 +28,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createWorkItemActivities(deps.pool),
+    activities: createWorkItemActivities(deps.pool, deps.email),
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
   });
 }

@@ -13,6 +13,13 @@ import { createApp } from '../api/app.js';
 import { LOG_REDACTION } from '../api/log-redaction.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { createWorker } from './create-worker.js';
+import { emailDeliveryOptionsFromEnv } from '../activities/email-delivery.js';
+import { ConfigStore } from '../api/config-store.js';
+import { InboundMessageQueue } from '../api/inbound-message-queue.js';
+import { ItemStore } from '../api/item-store.js';
+import { ProcessStore } from '../api/process-store.js';
+import { ReadModelStore } from '../api/read-model-store.js';
+import { startSmtpListener, type InboundSmtpOptions } from '../api/smtp-listener.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 
 export interface ServiceOptions {
@@ -31,10 +38,16 @@ export interface ServiceOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The worker's workflow cache (the SDK's default when absent). */
   maxCachedWorkflows?: number;
+  /** Inbound SMTP: listen for mail on this port (npm start: 127.0.0.1:2525); absent, no listener. */
+  smtp?: InboundSmtpOptions;
+  /** Outbound SMTP relay for the service's email (e.g. smtp://127.0.0.1:1025); absent, sending fails clearly. */
+  smtpUrl?: string;
 }
 
 export interface RunningService {
   url: string;
+  /** The inbound SMTP listener's port, when one was asked for. */
+  smtpPort?: number;
   client: Client;
   stop(): Promise<void>;
 }
@@ -62,7 +75,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
     stops.push(() => workerConnection.close());
-    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows });
+    const email = { ...emailDeliveryOptionsFromEnv(), ...(options.smtpUrl !== undefined ? { smtpUrl: options.smtpUrl } : {}) };
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     stops.push(async () => {
@@ -92,7 +106,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await closed;
     });
     const { port } = server.address() as AddressInfo;
-    return { url: `http://${host}:${port}`, client, stop: stopAll };
+
+    let smtpPort: number | undefined;
+    if (options.smtp) {
+      const config = new ConfigStore(pool);
+      const intake = { gateway, config, readModel: new ReadModelStore(pool), items: new ItemStore(pool), processes: new ProcessStore(pool) };
+      const listener = await startSmtpListener(options.smtp, { config, queue: new InboundMessageQueue(pool, intake, logger), logger });
+      stops.push(() => listener.stop());
+      smtpPort = listener.port;
+    }
+    return { url: `http://${host}:${port}`, ...(smtpPort !== undefined ? { smtpPort } : {}), client, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

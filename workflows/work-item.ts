@@ -12,6 +12,7 @@
 // of every command it sends, so the lists do not wait for that).
 
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -43,6 +44,7 @@ import {
   onDeadline,
   receiveEmail,
   childChangedNotice,
+  emailDelivered,
   splitPartStarted,
   type RuleContext,
 } from './domain/rules/transitions.js';
@@ -56,6 +58,16 @@ import { searchAttributesOf } from './search-attributes.js';
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
+});
+
+// Outbound email: handed to the relay only once the command that wrote it is in history and
+// stored. A relay that fails is retried with backoff; the activity itself gives up (a failure that
+// is not retried) after the worker's SMTP_GIVE_UP_AFTER, or at once when the relay refuses for
+// good. The Message-ID is fixed by the item, and the activity skips an email already accepted.
+const { deliverEmail } = proxyActivities<WorkItemActivities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '7 days',
+  retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 // Runs started before layout 2 mirror themselves by local activities until they continue as new.
@@ -189,7 +201,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     let changedByTimer = false;
     let unstoredSince: number | undefined;
     const unstored = (): boolean =>
-      item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0;
+      item.version !== storedVersion || item.timeline.length > 0 || item.outbox.length > 0 || item.resolutionTags.length > 0 || (item.deliveryUpdates?.length ?? 0) > 0;
     const mustStoreNow = (): boolean =>
       changedByTimer || changedByNotice || (storedVersion === 0 && input.createdBy.kind === 'system') || item.outbox.length > 0 || item.state === 'closed' || item.timeline.length >= STORE_AT_ENTRIES || tailChars() >= STORE_AT_CHARS;
     let measured: { tail: readonly TimelineEntry[]; chars: number } = { tail: [], chars: 0 };
@@ -207,10 +219,33 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     // before this patch settled it here, after the handler, and replay so.
     const settlesInHandlers = patched('changes-settled-in-handlers');
     if (settlesInHandlers) settleChange = (view) => settle(view && summaryOfView(view));
+    // Runs recorded before outbound email was delivered only stored it.
+    const deliversEmail = patched('outbound-email-delivery');
+    /** Message-IDs whose delivery activity this run is awaiting. */
+    const inFlight = new Set<string>();
+
+    /** Hands every stored email not yet in flight to the relay; its outcome is one more change. */
+    function startDeliveries(): void {
+      for (const email of item.delivering ?? []) {
+        if (inFlight.has(email.messageId)) continue;
+        inFlight.add(email.messageId);
+        void deliverEmail({ messageId: email.messageId })
+          .then(
+            () => ({ messageId: email.messageId, delivery: 'sent' as const }),
+            (error: unknown) => ({ messageId: email.messageId, delivery: 'failed' as const, error: deliveryError(error) }),
+          )
+          .then((outcome) => {
+            inFlight.delete(email.messageId);
+            item = emailDelivered(item, outcome, new Date());
+            changedByNotice = true; // stored at once: the lists show the highlight of a failure
+            settleChange?.();
+          });
+      }
+    }
 
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
-      const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox };
+      const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
       // A notice that arrives while this store runs sets it again: its change is not in this store.
       changedByNotice = false;
       await recordChanges(changes);
@@ -221,6 +256,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
         timeline: item.timeline.filter((e) => e.seq > lastSeq),
         outbox: item.outbox.filter((e) => !sent.has(e.messageId)),
         resolutionTags: item.resolutionTags.slice(changes.resolutionTags.length),
+        ...(deliversEmail && changes.emails.length ? { delivering: [...(item.delivering ?? []), ...changes.emails] } : {}),
+        ...(changes.deliveries.length ? { deliveryUpdates: item.deliveryUpdates!.slice(changes.deliveries.length) } : {}),
       };
       storedVersion = changes.summary.version;
       changedByTimer = false;
@@ -243,18 +280,26 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       }
       const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
       if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
+      startDeliveries();
       if (item.state === 'closed') {
-        // A closed item refuses every command, so this store is the last.
+        // A closed item refuses every command, so this store is the last, once every email it
+        // sent has its outcome.
         await condition(allHandlersFinished);
-        while (hasOutgoing()) await sendOutgoing();
-        while (unstored()) await store();
+        for (;;) {
+          while (hasOutgoing()) await sendOutgoing();
+          while (unstored()) await store();
+          startDeliveries();
+          if (inFlight.size === 0 && !unstored()) break;
+          await condition(() => inFlight.size === 0);
+        }
         upsertChangedSearchAttributes(toSummary(item, new Date()));
         return toView(item, new Date());
       }
       if (historyIsLong()) {
         // Commands may keep coming: the next run carries what arrived during the last store
-        // (a bounded tail) and stores it itself.
-        await condition(allHandlersFinished);
+        // (a bounded tail) and stores it itself. An email in flight finishes here first, so the
+        // next run never hands the same message to the relay while this one still is.
+        await condition(() => allHandlersFinished() && inFlight.size === 0);
         return continueAsNew();
       }
     }
@@ -418,6 +463,12 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     upsertSearchAttributes(changed);
     for (const { key, value } of changed) upserted.set(key.name, JSON.stringify(value));
   }
+}
+
+/** What a failed delivery says on the timeline: the relay's refusal, not the activity's wrapping. */
+function deliveryError(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** Runs a command through the rules; a refusal becomes a failure the caller reads (code, details). */

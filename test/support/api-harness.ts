@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { startService, type RunningService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
+import { SmtpRelay } from './smtp-relay.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -22,13 +23,20 @@ export class ApiHarness {
     readonly adminToken: string,
     readonly pool: pg.Pool,
     private readonly db: FreshDatabase,
+    /** The SMTP relay the service sends its email to (a real SMTP server on loopback). */
+    readonly relay: SmtpRelay,
   ) {}
 
-  /** `logger`: where the service logs (silent unless a test captures it). */
-  static async start(options: { logger?: Logger } = {}): Promise<ApiHarness> {
-    const db = await freshDatabase(inject('databaseUrl'));
+  /**
+   * `logger`: where the service logs (silent unless a test captures it). `smtp`: also listen for
+   * inbound SMTP (on a free port, `service.smtpPort`).
+   */
+  static async start(options: { logger?: Logger; smtp?: boolean | { maxBytes?: number } } = {}): Promise<ApiHarness> {
+    const [db, relay] = await Promise.all([freshDatabase(inject('databaseUrl')), SmtpRelay.start()]);
     const adminToken = randomBytes(16).toString('hex');
     const service = await startService({
+      smtpUrl: relay.url,
+      ...(options.smtp ? { smtp: { port: 0, ...(typeof options.smtp === 'object' ? options.smtp : {}) } } : {}),
       temporalAddress: inject('temporalAddress'),
       databaseUrl: db.url,
       adminToken,
@@ -38,7 +46,7 @@ export class ApiHarness {
     });
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await reserveRefBlock(pool);
-    return new ApiHarness(service, adminToken, pool, db);
+    return new ApiHarness(service, adminToken, pool, db, relay);
   }
 
   get url(): string {
@@ -96,6 +104,7 @@ export class ApiHarness {
 
   async stop(): Promise<void> {
     await this.service.stop();
+    await this.relay.stop();
     await this.pool.end();
     await this.db.drop();
   }

@@ -20,6 +20,7 @@ import { commandUpdates, inboundEmailSignal, viewQuery } from '../../workflows/d
 import type { workItem } from '../../workflows/work-item.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
+import { SmtpRelay } from './smtp-relay.js';
 
 export type ItemHandle = WorkflowHandleWithFirstExecutionRunId<typeof workItem>;
 
@@ -41,23 +42,26 @@ export class WorkflowHarness {
     private readonly worker: Worker,
     private readonly workerRun: Promise<void>,
     readonly taskQueue: string,
+    /** The SMTP relay the activities deliver outbound email to. */
+    readonly relay: SmtpRelay,
   ) {
     this.items = new ItemStore(pool);
   }
 
   static async start(): Promise<WorkflowHarness> {
-    const [env, db, bundle] = await Promise.all([
+    const [env, db, bundle, relay] = await Promise.all([
       createTimeSkippingEnv(),
       freshDatabase(inject('databaseUrl')),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      SmtpRelay.start(),
     ]);
     const pool = createPool(db.url);
     await migrate(pool);
     await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     const taskQueue = `wf-${randomUUID()}`;
-    const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue });
+    const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue, email: { smtpUrl: relay.url } });
     const workerRun = worker.run();
-    return new WorkflowHarness(env, pool, bundle, db, worker, workerRun, taskQueue);
+    return new WorkflowHarness(env, pool, bundle, db, worker, workerRun, taskQueue, relay);
   }
 
   /**
@@ -191,6 +195,7 @@ export class WorkflowHarness {
   async stop(): Promise<void> {
     this.worker.shutdown();
     await this.workerRun;
+    await this.relay.stop();
     await this.pool.end();
     await this.env.teardown();
     await this.db.drop();

@@ -68,6 +68,20 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
     await t.result();
     return [t];
   },
+  // Outbound email delivered to the relay: one refused twice before it is accepted, then a
+  // send-and-resolve whose delivery outcome comes back after the resolution.
+  'ticket-email-delivered': async () => {
+    const t = await h.ticket({ submit: true, category: { id: 'invoices', requireResolutionCommunication: true, feedbackWindowMs: 5 * DAY } });
+    await h.command(t, alice, { type: 'pickUp' });
+    h.relay.failNext = 2;
+    const sent = await h.command(t, alice, { type: 'sendEmail', to: ['ann@example.com'], subject: 'Which invoice?', body: 'Invoice 42 or 43?' });
+    const messageId = sent.timeline.find((e) => e.type === 'email_out')!.messageId;
+    await h.until(t, (v) => v.timeline.find((e) => e.messageId === messageId)?.delivery === 'sent', 'the first email to be sent');
+    await h.command(t, alice, { type: 'sendEmail', to: ['ann@example.com'], subject: 'Paid', body: 'Invoice 42 is paid.', resolve: true });
+    await h.skip(6 * DAY);
+    await t.result();
+    return [t];
+  },
   // A long-lived item that continues as new twice before it is resolved.
   'ticket-continued-as-new': async () => {
     const t = await h.ticket({ submit: true, continueAsNewAfterEvents: 30 });

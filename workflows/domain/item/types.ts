@@ -72,8 +72,22 @@ export interface InboundEmail {
   from: string;
   to: string[];
   subject: string;
+  /** The new part of the message (earlier replies it quotes are cut off), as text. */
   body: string;
   receivedAt: string;
+  /** The whole text, quoted replies included, when `body` is only its new part. */
+  fullBody?: string;
+  /** The HTML part as sent (the timeline shows `body`, its text). */
+  html?: string;
+  /** What was attached (the content is stored once, by its hash, outside the item). */
+  attachments?: AttachmentMeta[];
+}
+
+export interface AttachmentMeta {
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
 }
 
 export interface OutboundEmail {
@@ -83,6 +97,20 @@ export interface OutboundEmail {
   subject: string;
   body: string;
   isResolution: boolean;
+  /** The seq of its `email_out` entry (absent on emails queued before delivery existed). */
+  seq?: number;
+  /** The Message-ID of the latest email the item received, so the reply threads with it. */
+  inReplyTo?: string;
+}
+
+/** Where an outbound email is: handed to the relay (`queued`), accepted by it, or given up on. */
+export type EmailDelivery = 'queued' | 'sent' | 'failed';
+
+/** A delivery outcome of an `email_out` entry already stored, to apply at the next store. */
+export interface DeliveryUpdate {
+  seq: number;
+  delivery: EmailDelivery;
+  error?: string;
 }
 
 export type InboundOutcome = 'attached' | 'filled_draft' | 'ended_wait' | 'reopened';
@@ -217,8 +245,14 @@ export interface WorkItem {
   spell: Spell;
   /** The latest inbound Message-IDs taken (long ones as a hash), so a redelivery has no effect (R34). */
   seenMessageIds: string[];
-  /** Outbound emails recorded on the timeline but not yet handed to delivery. */
+  /** Outbound emails recorded on the timeline but not yet stored (the relay hears of them after). */
   outbox: OutboundEmail[];
+  /** Outbound emails stored and handed to the relay, whose outcome has not come back yet. */
+  delivering?: OutboundEmail[];
+  /** Delivery outcomes of stored `email_out` entries, applied at the next store. */
+  deliveryUpdates?: DeliveryUpdate[];
+  /** The Message-ID of the latest email the item received: the next outbound email replies to it. */
+  replyTo?: string;
   /** Cases: the version of the process followed (R26), its flow, and the stage running (R27). */
   processVersion?: number;
   flow?: CaseFlow;

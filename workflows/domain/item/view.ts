@@ -2,7 +2,7 @@
 // and the summary row of the read model (R41).
 
 import { figures, type SlaFigures } from '../sla/sla.js';
-import type { EditableFields, State, WaitType, WorkItem, WorkItemSummary } from './types.js';
+import type { DeliveryUpdate, EditableFields, State, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
 /** Carried over from the item as they are. */
 type Direct = Pick<
@@ -20,6 +20,8 @@ export interface WorkItemView extends Direct, EditableFields {
   sla?: SlaFigures;
   /** Stored entries tagged as the resolution since the last store; the API applies them. */
   resolutionTags?: number[];
+  /** Delivery outcomes of stored `email_out` entries since the last store; the API applies them. */
+  deliveryUpdates?: DeliveryUpdate[];
   /** Cases (R27, R29): the process version followed, the stage running, every action launched, the attention. */
   processVersion?: number;
   stage?: { index: number; name: string };
@@ -78,6 +80,7 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     timeline: item.timeline,
     timelineLength: item.timelineLength,
     ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
+    ...(item.deliveryUpdates?.length ? { deliveryUpdates: item.deliveryUpdates } : {}),
     ...caseParts(item),
     ...(item.legacy ? { legacyRef: item.legacy.ref, legacyStatus: item.legacy.status } : {}),
     ...(item.importedAttention && !item.flow?.attention ? { attention: { reason: item.importedAttention.reason } } : {}),

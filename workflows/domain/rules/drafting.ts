@@ -28,7 +28,7 @@ export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
   };
   item = record(item, input.createdBy, at, { type: 'created', kind: input.kind, linkedRefs: item.linkedRefs });
   if (input.initialEmail) {
-    item = remember(item, input.initialEmail.messageId);
+    item = { ...remember(item, input.initialEmail.messageId), replyTo: input.initialEmail.messageId };
     item = record(item, { ...SYSTEM, id: input.initialEmail.from }, at, emailInEntry(input.initialEmail, 'attached'));
   }
   if (input.closeAs) {

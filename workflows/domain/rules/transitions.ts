@@ -25,7 +25,7 @@ import { addNote, pickUp, reassign, reject, setStateByHand } from './work.js';
 
 export { createWorkItem } from './drafting.js';
 export { nextDeadline, onDeadline } from './deadlines.js';
-export { receiveEmail } from './email.js';
+export { emailDelivered, receiveEmail, type DeliveryOutcome } from './email.js';
 export { MANUAL_METHODS } from './kinds.js';
 export { splitPartStarted } from './split.js';
 export { actionClosedNotice, actionLaunched, caseCancelledNotice, caseNotStarted, caseStarted, caseToStart, childChangedNotice } from './cases.js';

@@ -1,0 +1,113 @@
+// Delivering a stored outbound email to the SMTP relay (SMTP_URL), from an activity the item's
+// workflow schedules once the command that wrote the email is in its history and stored.
+//
+// At most one copy per command: the Message-ID is fixed by the item, the row in outbound_emails
+// says whether the relay has accepted it, and an attempt finding it accepted sends nothing. (The
+// one window left is a crash between the relay's acceptance and that row's update: the retry
+// then sends the same message, with the same Message-ID, again.)
+//
+// A relay that is down or answers 4xx is retried by Temporal with backoff until the give-up time
+// (SMTP_GIVE_UP_AFTER, an ISO-8601 duration, default PT1H) has passed since the first attempt; a
+// 5xx refusal is final at once. Either way the failure is not retried and the item records it.
+
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type pg from 'pg';
+import { TEXT_REF_PREFIX } from '../api/item-store.js';
+import { parseDurationMs } from '../workflows/domain/item/duration.js';
+import { outboundMessage, type StoredOutboundEmail } from './outbound-message.js';
+
+export interface EmailDeliveryOptions {
+  /** The relay, e.g. smtp://127.0.0.1:1025 (pooled unless the URL says pool=false). */
+  smtpUrl?: string;
+  /** The sender (SMTP_FROM); else the first configured mailbox; else desk@localhost. */
+  from?: string;
+  /** How long a failing relay is retried before the email is failed (SMTP_GIVE_UP_AFTER). */
+  giveUpAfterMs?: number;
+}
+
+export const DEFAULT_GIVE_UP_AFTER_MS = 3_600_000;
+
+export function emailDeliveryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EmailDeliveryOptions {
+  const giveUp = env.SMTP_GIVE_UP_AFTER ? parseDurationMs(env.SMTP_GIVE_UP_AFTER) : undefined;
+  if (env.SMTP_GIVE_UP_AFTER && giveUp === undefined) {
+    throw new Error(`SMTP_GIVE_UP_AFTER=${env.SMTP_GIVE_UP_AFTER} is not an ISO-8601 duration such as PT1H or PT10M.`);
+  }
+  return {
+    ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
+    ...(env.SMTP_FROM ? { from: env.SMTP_FROM } : {}),
+    ...(giveUp !== undefined ? { giveUpAfterMs: giveUp } : {}),
+  };
+}
+
+export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions) {
+  let transport: Transporter | undefined;
+  const relay = (): Transporter => {
+    if (!options.smtpUrl) throw ApplicationFailure.nonRetryable('no outbound SMTP relay is configured: set SMTP_URL (npm start runs a local mail catcher)', 'email_no_relay');
+    if (!transport) {
+      const url = new URL(options.smtpUrl);
+      if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+      transport = nodemailer.createTransport(url.toString());
+    }
+    return transport;
+  };
+  const giveUpAfterMs = options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+
+  async function sender(): Promise<string> {
+    if (options.from) return options.from;
+    const { rows } = await pool.query<{ address: string }>('SELECT address FROM mailboxes ORDER BY address LIMIT 1');
+    return rows[0]?.address ?? 'desk@localhost';
+  }
+
+  async function storedEmail(messageId: string): Promise<(StoredOutboundEmail & { delivery: string }) | undefined> {
+    const { rows } = await pool.query<StoredOutboundEmail & { delivery: string }>(
+      `SELECT o.message_id AS "messageId", o.ref, o.recipients, o.subject, o.delivery, o.in_reply_to AS "inReplyTo",
+              COALESCE(t.body, o.body) AS body
+       FROM outbound_emails o LEFT JOIN texts t ON o.body = $2 || t.id
+       WHERE o.message_id = $1`,
+      [messageId, TEXT_REF_PREFIX],
+    );
+    return rows[0];
+  }
+
+  return {
+    async deliverEmail({ messageId }: { messageId: string }): Promise<void> {
+      const email = await storedEmail(messageId);
+      if (!email) throw ApplicationFailure.nonRetryable(`outbound email ${messageId} is not stored`, 'email_not_stored');
+      if (email.delivery === 'sent') return; // accepted by the relay on an earlier attempt
+      try {
+        await relay().sendMail(outboundMessage(email, await sender()));
+      } catch (error) {
+        await failedAttempt(messageId, error);
+      }
+      await pool.query(`UPDATE outbound_emails SET delivery = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE message_id = $1`, [messageId]);
+    },
+  };
+
+  /** Records a failed attempt and throws: retryably, unless the refusal is final or it is time to give up. */
+  async function failedAttempt(messageId: string, error: unknown): Promise<never> {
+    if (error instanceof ApplicationFailure) throw error;
+    const message = relayError(error);
+    const info = Context.current().info;
+    const refused = isPermanent(error);
+    const givingUp = refused || Date.now() - info.scheduledTimestampMs >= giveUpAfterMs;
+    const said = refused ? `the relay refused the message: ${message}` : givingUp ? `gave up after ${info.attempt} attempts: ${message}` : message;
+    await pool.query(
+      `UPDATE outbound_emails SET attempts = attempts + 1, last_error = $2, delivery = CASE WHEN $3 THEN 'failed' ELSE delivery END WHERE message_id = $1`,
+      [messageId, said, givingUp],
+    );
+    if (givingUp) throw ApplicationFailure.nonRetryable(said, refused ? 'email_refused' : 'email_gave_up');
+    throw ApplicationFailure.retryable(said, 'email_relay_unavailable');
+  }
+}
+
+/** A 5xx reply: the relay will not take this message however often it is sent. */
+function isPermanent(error: unknown): boolean {
+  const code = (error as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+function relayError(error: unknown): string {
+  const e = error as { response?: string; message?: string; code?: string };
+  return (e.response ?? e.message ?? String(error)).slice(0, 500);
+}
