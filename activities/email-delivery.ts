@@ -1,10 +1,12 @@
 // Delivering a stored outbound email to the SMTP relay (SMTP_URL), from an activity the item's
 // workflow schedules once the command that wrote the email is in its history and stored.
 //
-// At most one copy per command: the Message-ID is fixed by the item, the row in outbound_emails
-// says whether the relay has accepted it, and an attempt finding it accepted sends nothing. (The
-// one window left is a crash between the relay's acceptance and that row's update: the retry
-// then sends the same message, with the same Message-ID, again.)
+// At most one copy per command: the Message-ID is fixed by the item, and the row in
+// outbound_emails says where the email is. An attempt marks it `sending` before it talks to the
+// relay and records the outcome after; an attempt that finds it `sent` sends nothing, and one that
+// finds it `sending` (an earlier attempt died with the relay, say by a kill -9, so nobody knows
+// whether the relay took it) sends nothing either: the email fails as "outcome unknown", which
+// highlights the item for its owner to check, rather than risk a second copy.
 //
 // A relay that is down or answers 4xx is retried by Temporal with backoff until the give-up time
 // (SMTP_GIVE_UP_AFTER, an ISO-8601 duration, default PT1H) has passed since the first attempt; a
@@ -45,9 +47,9 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
   const relay = (): Transporter => {
     if (!options.smtpUrl) throw ApplicationFailure.nonRetryable('no outbound SMTP relay is configured: set SMTP_URL (npm start runs a local mail catcher)', 'email_no_relay');
     if (!transport) {
-      const url = new URL(options.smtpUrl);
-      if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
-      transport = nodemailer.createTransport(url.toString());
+      // Pooled unless the URL says otherwise; every attempt ends well within the activity's
+      // 2-minute start-to-close timeout (the URL's own settings win over these).
+      transport = nodemailer.createTransport({ url: options.smtpUrl, pool: true, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 });
     }
     return transport;
   };
@@ -75,6 +77,14 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
       const email = await storedEmail(messageId);
       if (!email) throw ApplicationFailure.nonRetryable(`outbound email ${messageId} is not stored`, 'email_not_stored');
       if (email.delivery === 'sent') return; // accepted by the relay on an earlier attempt
+      const claimed = await pool.query(`UPDATE outbound_emails SET delivery = 'sending' WHERE message_id = $1 AND delivery = 'queued'`, [messageId]);
+      if (claimed.rowCount === 0) {
+        const said = email.delivery === 'sending'
+          ? `outcome unknown: the service stopped while the relay was taking this email, so it is not sent again; check the relay for Message-ID ${messageId}`
+          : (await pool.query<{ last_error: string | null }>('SELECT last_error FROM outbound_emails WHERE message_id = $1', [messageId])).rows[0]?.last_error ?? 'failed';
+        await pool.query(`UPDATE outbound_emails SET delivery = 'failed', last_error = $2 WHERE message_id = $1`, [messageId, said]);
+        throw ApplicationFailure.nonRetryable(said, 'email_outcome_unknown');
+      }
       try {
         await relay().sendMail(outboundMessage(email, await sender()));
       } catch (error) {
@@ -93,7 +103,7 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
     const givingUp = refused || Date.now() - info.scheduledTimestampMs >= giveUpAfterMs;
     const said = refused ? `the relay refused the message: ${message}` : givingUp ? `gave up after ${info.attempt} attempts: ${message}` : message;
     await pool.query(
-      `UPDATE outbound_emails SET attempts = attempts + 1, last_error = $2, delivery = CASE WHEN $3 THEN 'failed' ELSE delivery END WHERE message_id = $1`,
+      `UPDATE outbound_emails SET attempts = attempts + 1, last_error = $2, delivery = CASE WHEN $3 THEN 'failed' ELSE 'queued' END WHERE message_id = $1`,
       [messageId, said, givingUp],
     );
     if (givingUp) throw ApplicationFailure.nonRetryable(said, refused ? 'email_refused' : 'email_gave_up');

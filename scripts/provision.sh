@@ -2,7 +2,7 @@
 # Provisions what a command needs, idempotently, one step at a time, printing each step with
 # how long it took. A step that is already done costs a fraction of a second.
 #
-#   bash scripts/provision.sh start   # npm start: node modules, the Temporal CLI
+#   bash scripts/provision.sh start   # npm start: node modules, the Temporal CLI, Mailpit
 #   bash scripts/provision.sh test    # npm test:  + PostgreSQL and docker-compose, the test server
 #   bash scripts/provision.sh fuzz    # npm run test:fuzz: + the API fuzzer (schemathesis)
 #   bash scripts/provision.sh all     # every step (the default)
@@ -11,10 +11,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 profile="${1:-all}"
 
 case "$profile" in
-  start) steps=(node-modules temporal-cli) ;;
+  start) steps=(node-modules temporal-cli mailpit) ;;
   test) steps=(node-modules system-packages temporal-cli test-server) ;;
   fuzz) steps=(node-modules temporal-cli fuzzer) ;;
-  all) steps=(node-modules system-packages temporal-cli test-server fuzzer) ;;
+  all) steps=(node-modules system-packages temporal-cli mailpit test-server fuzzer) ;;
   *) echo "usage: $0 [start|test|fuzz|all]" >&2; exit 2 ;;
 esac
 

@@ -2,6 +2,8 @@
 // command). Requires TEMPORAL_ADDRESS, DATABASE_URL and ADMIN_TOKEN; optional PORT (3000),
 // HOST (0.0.0.0), TEMPORAL_NAMESPACE (default), TASK_QUEUE (work-items) and TEMPORAL_UI_URL. Waits up to 60 s for Temporal
 // and PostgreSQL to accept connections, then runs until SIGTERM/SIGINT.
+// Email: SMTP_URL is the outbound relay (unset: sending email fails); SMTP_PORT, when set, starts
+// the inbound SMTP listener on SMTP_HOST (0.0.0.0):SMTP_PORT (unset: no listener).
 
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -18,6 +20,10 @@ try {
   const port = envPort('PORT', 3000);
   const host = env('HOST') ?? '0.0.0.0';
   await assertPortFree('HTTP API', host, port, 'set PORT to another port');
+  const smtpPort = env('SMTP_PORT') === undefined ? undefined : envPort('SMTP_PORT', 0);
+  const smtpHost = env('SMTP_HOST') ?? '0.0.0.0';
+  if (smtpPort !== undefined) await assertPortFree('SMTP listener (inbound mail)', smtpHost, smtpPort, 'set SMTP_PORT to another port, or unset it');
+  const smtpUrl = env('SMTP_URL');
   const namespace = env('TEMPORAL_NAMESPACE') ?? 'default';
 
   await Promise.all([
@@ -54,18 +60,21 @@ try {
     namespace,
     temporalUiUrl: env('TEMPORAL_UI_URL'),
     taskQueue: env('TASK_QUEUE'),
+    smtpUrl,
+    smtp: smtpPort === undefined ? undefined : { port: smtpPort, host: smtpHost },
   });
   cleanup.add('work-items service', () => service.stop());
-  log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace})`);
+  const smtpIn = service.smtpPort === undefined ? 'no inbound SMTP' : `inbound SMTP on ${smtpHost}:${service.smtpPort}`;
+  log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace}; ${smtpIn}; outbound SMTP ${smtpUrl ? `via ${hostOf(smtpUrl)}` : 'not configured'})`);
 } catch (err) {
   await failStartup(err, cleanup);
 }
 
-/** host:port of a database URL, for log lines that must not show the password. */
+/** host:port of a database or SMTP URL, for log lines that must not show the password. */
 function hostOf(url: string): string {
   try {
     return new URL(url).host || '(socket)';
   } catch {
-    return '(unparseable DATABASE_URL)';
+    return '(unparseable URL)';
   }
 }

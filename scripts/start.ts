@@ -1,13 +1,20 @@
-// `npm start`: the whole service on one machine with embedded defaults. Uses TEMPORAL_ADDRESS and
-// DATABASE_URL when set; otherwise starts a Temporal dev server (SQLite in .data/temporal.sqlite,
-// UI on 127.0.0.1:8233) and an embedded PostgreSQL (PGlite in .data/pglite, served on
-// 127.0.0.1:5433). Both keep their data across restarts; delete .data/ to start afresh.
+// `npm start`: the whole service on one machine with embedded defaults. Uses TEMPORAL_ADDRESS,
+// DATABASE_URL and SMTP_URL when set; otherwise starts a Temporal dev server (SQLite in
+// .data/temporal.sqlite, UI on 127.0.0.1:8233), an embedded PostgreSQL (PGlite in .data/pglite,
+// served on 127.0.0.1:5433) and Mailpit, a mail catcher that keeps every email the service sends
+// (SMTP on 127.0.0.1:1025, web UI on 127.0.0.1:8025, .data/mailpit.db). All keep their data across
+// restarts; delete .data/ to start afresh. Inbound mail is taken over SMTP on 127.0.0.1:2525.
 // Environment: PORT (3000), HOST (127.0.0.1), ADMIN_TOKEN (else a dev token kept in
 // .data/admin-token), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_UI_URL, PGLITE_PORT (5433),
-// DATA_DIR (.data: where the dev server, PGlite and the dev token keep their files).
+// SMTP_PORT (2525) and SMTP_HOST (127.0.0.1) for inbound mail, SMTP_URL (the outbound relay; else
+// Mailpit), MAILPIT_SMTP_PORT (1025), MAILPIT_UI_PORT (8025), MAILPIT_PATH (else .tools/bin/mailpit),
+// DATA_DIR (.data: where the dev server, PGlite, Mailpit and the dev token keep their files).
+// A port of 0 means any free port.
 
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -15,7 +22,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startService } from '../worker/service.js';
 import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, StartupError, stopOnSignals } from './process-lifecycle.js';
-import { repoRoot, temporalCliPath } from './tool-paths.js';
+import { mailpitPath, repoRoot, temporalCliPath } from './tool-paths.js';
 
 const started = Date.now();
 const dataDir = resolve(repoRoot, env('DATA_DIR') ?? '.data');
@@ -28,16 +35,22 @@ try {
   const port = envPort('PORT', 3000);
   const host = env('HOST') ?? '127.0.0.1';
   await assertPortFree('HTTP API', host, port, 'set PORT to another port');
+  const smtpPort = envPort('SMTP_PORT', 2525);
+  const smtpHost = env('SMTP_HOST') ?? '127.0.0.1';
+  await assertPortFree('SMTP listener (inbound mail)', smtpHost, smtpPort, 'set SMTP_PORT to another port');
   const admin = adminToken();
 
-  // Temporal and the database start side by side; each stops what it started, in order.
+  // Temporal, the database and the mail catcher start side by side; each stops what it started, in order.
   const temporalCleanup = new Cleanup();
   const databaseCleanup = new Cleanup();
+  const mailCleanup = new Cleanup();
   cleanup.add('Temporal', () => temporalCleanup.run());
   cleanup.add('database', () => databaseCleanup.run());
-  const [temporal, database] = await Promise.allSettled([startTemporal(temporalCleanup), startDatabase(databaseCleanup)]);
+  cleanup.add('mail catcher', () => mailCleanup.run());
+  const [temporal, database, mail] = await Promise.allSettled([startTemporal(temporalCleanup), startDatabase(databaseCleanup), startMailCatcher(mailCleanup)]);
   if (temporal.status === 'rejected') throw temporal.reason;
   if (database.status === 'rejected') throw database.reason;
+  if (mail.status === 'rejected') throw mail.reason;
 
   let service: Awaited<ReturnType<typeof startService>>;
   try {
@@ -49,6 +62,8 @@ try {
       port,
       host,
       temporalUiUrl: temporal.value.uiUrl,
+      smtpUrl: mail.value.smtpUrl,
+      smtp: { port: smtpPort, host: smtpHost },
     });
   } catch (err) {
     throw new StartupError('work-items service (migrations, worker, HTTP API)', errorMessage(err), 'see the error above; LOG_LEVEL=debug shows more', { cause: err });
@@ -56,6 +71,7 @@ try {
   cleanup.add('work-items service', () => service.stop());
 
   const url = service.url.replace('//0.0.0.0:', '//127.0.0.1:');
+  const smtpIn = `smtp://${['0.0.0.0', '::'].includes(smtpHost) ? '127.0.0.1' : smtpHost}:${service.smtpPort ?? smtpPort}`;
   const auth = `-H 'authorization: Bearer ${admin.generated ? admin.token : '$ADMIN_TOKEN'}'`;
   console.log(
     [
@@ -66,6 +82,8 @@ try {
       `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
       `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ` (dev server, ${shownDataDir}/temporal.sqlite)`}`,
       `  PostgreSQL    ${database.value.label}`,
+      `  SMTP in       ${smtpIn} (mail to a configured mailbox)`,
+      mail.value.banner,
       `  Admin token   ${admin.generated ? `${admin.token}  (dev token, kept in ${shownDataDir}/admin-token)` : '(from ADMIN_TOKEN)'}`,
       `  Try           curl -s -X POST ${url}/v1/resources ${auth} -H 'content-type: application/json' -d '{"id":"alice","name":"Alice","kind":"human"}'`,
       'Press Ctrl-C to stop.',
@@ -118,6 +136,100 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
     config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
   });
   return { address: testEnv.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}` };
+}
+
+/** SMTP_URL, else Mailpit started here (its SMTP is the service's relay), else no relay at all. */
+async function startMailCatcher(stops: Cleanup): Promise<{ smtpUrl: string | undefined; banner: string }> {
+  const relay = env('SMTP_URL');
+  if (relay) return { smtpUrl: relay, banner: `  SMTP out      ${withoutPassword(relay)}` };
+
+  const path = mailpitPath();
+  if (!path) {
+    log('warning: Mailpit (the mail catcher) is not provisioned, so outbound email fails: run `npm run provision`, or set MAILPIT_PATH or SMTP_URL');
+    return { smtpUrl: undefined, banner: '  Mail catcher  none: Mailpit is not provisioned, so outbound email fails (`npm run provision`, or SMTP_URL)' };
+  }
+  const smtpPort = await orFreePort(envPort('MAILPIT_SMTP_PORT', 1025));
+  const uiPort = await orFreePort(envPort('MAILPIT_UI_PORT', 8025));
+  const inUse = 'another Mailpit or `npm start`? Set MAILPIT_SMTP_PORT / MAILPIT_UI_PORT, or SMTP_URL to send through a relay that runs already';
+  await assertPortFree('Mailpit SMTP', '127.0.0.1', smtpPort, inUse);
+  await assertPortFree('Mailpit web UI', '127.0.0.1', uiPort, inUse);
+  const args = [
+    ...['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${uiPort}`, '--database', join(dataDir, 'mailpit.db')],
+    // Errors only; no look-ups of GitHub releases or of clients' reverse DNS.
+    ...['--quiet', '--disable-version-check', '--smtp-disable-rdns'],
+  ];
+  log(`starting Mailpit with SMTP on 127.0.0.1:${smtpPort} (web UI on ${uiPort}) from ${path}`);
+  const child = spawn(path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  let stopping = false;
+  let ended: Error | undefined;
+  const exited = new Promise<Error>((resolve) => {
+    child.on('error', resolve); // could not be started (ENOENT, EACCES)
+    child.once('exit', (code, signal) => resolve(new Error(`exited ${signal ? `on ${signal}` : `with code ${code}`}`)));
+  }).then((err) => (ended = err));
+  stops.add('Mailpit', async () => {
+    stopping = true;
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  try {
+    await Promise.all([waitForPort(smtpPort, () => ended), waitForPort(uiPort, () => ended)]);
+  } catch (err) {
+    const hint =
+      child.pid === undefined
+        ? `${path} could not be run: check MAILPIT_PATH, or unset it and run \`npm run provision\`; SMTP_URL uses another relay`
+        : 'see its output above; MAILPIT_SMTP_PORT / MAILPIT_UI_PORT choose other ports, SMTP_URL another relay';
+    throw new StartupError('Mailpit', errorMessage(err), hint, { cause: err });
+  }
+  void exited.then((err) => {
+    if (!stopping && (child.exitCode !== 0 || child.signalCode)) log(`Mailpit ${err.message}: outbound email fails until \`npm start\` is restarted`);
+  });
+  return { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, banner: `  Mail catcher  http://127.0.0.1:${uiPort} (every email the service sends)` };
+}
+
+/** Resolves once 127.0.0.1:port accepts connections; polls for up to 15 s while the process has not `ended`. */
+async function waitForPort(port: number, ended: () => Error | undefined): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const gone = ended();
+    if (gone) throw new Error(`${gone.message} before it listened on 127.0.0.1:${port}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`not listening on 127.0.0.1:${port} after 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** `port`, or when it is 0 a port that is free now (Mailpit is told a port, and does not report one). */
+function orFreePort(port: number): Promise<number> {
+  if (port !== 0) return Promise.resolve(port);
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+/** The URL for display, its password (if any) masked. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable SMTP_URL)';
+  }
 }
 
 async function startDatabase(stops: Cleanup): Promise<{ url: string; poolMax: number; label: string }> {

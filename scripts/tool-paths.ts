@@ -1,5 +1,6 @@
-// Where the locally provisioned Temporal binaries live (see scripts/provision.sh).
-// `undefined` means "not provisioned": callers then let the Temporal SDK download its own copy.
+// Where the locally provisioned binaries live (see scripts/provision.sh).
+// `undefined` means "not provisioned": callers then let the Temporal SDK download its own copy,
+// or (Mailpit) run without it.
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,4 +27,9 @@ export function temporalCliPath(): string | undefined {
 /** Time-skipping test server wrapper: TEMPORAL_TEST_SERVER_PATH, else `.tools/bin/temporal-test-server`. */
 export function testServerPath(): string | undefined {
   return provisioned('TEMPORAL_TEST_SERVER_PATH', '.tools/bin/temporal-test-server');
+}
+
+/** Mailpit (the mail catcher of `npm start`): MAILPIT_PATH, else `.tools/bin/mailpit`. */
+export function mailpitPath(): string | undefined {
+  return provisioned('MAILPIT_PATH', '.tools/bin/mailpit');
 }

@@ -6,6 +6,22 @@ import { repoRoot } from '../scripts/tool-paths.js';
 
 const run = promisify(execFile);
 
+let config: Promise<string> | undefined;
+
+/** `docker-compose config` output (run once for the file). */
+function composeConfig(): Promise<string> {
+  config ??= (async () => {
+    try {
+      return (await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot })).stdout;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      if (e.code === 'ENOENT') throw new Error('docker-compose is not installed: run `npm run provision`');
+      throw new Error(`docker-compose config failed (exit ${e.code}): ${e.stderr ?? e.message}`);
+    }
+  })();
+  return config;
+}
+
 /** Service names from the top-level `services:` block of `docker-compose config` output. */
 function serviceNames(config: string): string[] {
   const lines = config.split('\n');
@@ -19,16 +35,43 @@ function serviceNames(config: string): string[] {
   return names;
 }
 
+/** One service's block of `docker-compose config` output, unindented ('' when there is none). */
+function serviceBlock(config: string, name: string): string {
+  const lines = config.split('\n');
+  const start = lines.indexOf(`  ${name}:`);
+  if (start < 0) return '';
+  const block: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('    ')) break;
+    block.push(line.slice(4));
+  }
+  return `${block.join('\n')}\n`;
+}
+
+/** Whether the block publishes `port` on the same port of the host. */
+function publishes(block: string, port: number): boolean {
+  // `- published: 2525\n  target: 2525` (docker-compose 1) or `target: 2525 ... published: "2525"` (2).
+  const entries = block.split(/^- /m).filter((entry) => /^(published|target|mode):/m.test(entry));
+  return entries.some((entry) => new RegExp(`^\\s*target: ${port}$`, 'm').test(entry) && new RegExp(`^\\s*published: ["']?${port}["']?$`, 'm').test(entry));
+}
+
 describe('docker-compose.yml', () => {
-  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI and the service', async () => {
-    let stdout: string;
-    try {
-      ({ stdout } = await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: repoRoot }));
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') throw new Error('docker-compose is not installed: run `npm run provision`');
-      throw new Error(`docker-compose config failed (exit ${e.code}): ${e.stderr ?? e.message}`);
-    }
-    expect(serviceNames(stdout).sort()).toEqual(['postgresql', 'temporal', 'temporal-ui', 'work-items']);
+  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI, Mailpit and the service', async () => {
+    expect(serviceNames(await composeConfig()).sort()).toEqual(['mailpit', 'postgresql', 'temporal', 'temporal-ui', 'work-items']);
+  });
+
+  it('Mailpit is the pinned image with its web UI (8025) and SMTP (1025) published', async () => {
+    const mailpit = serviceBlock(await composeConfig(), 'mailpit');
+    expect(mailpit).toMatch(/^image: axllent\/mailpit:v1\.33\.1$/m);
+    expect(publishes(mailpit, 8025)).toBe(true);
+    expect(publishes(mailpit, 1025)).toBe(true);
+  });
+
+  it('the service sends through Mailpit (SMTP_URL) and takes inbound mail on a published SMTP_PORT', async () => {
+    const service = serviceBlock(await composeConfig(), 'work-items');
+    expect(service).toMatch(/^ {2}SMTP_URL: smtp:\/\/mailpit:1025$/m);
+    expect(service).toMatch(/^ {2}SMTP_PORT: ["']?2525["']?$/m);
+    expect(publishes(service, 2525)).toBe(true);
+    expect(service).toMatch(/^depends_on:\n(?: {2}.*\n)*? {2}mailpit:/m);
   });
 });

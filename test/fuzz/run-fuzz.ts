@@ -166,6 +166,10 @@ async function main(): Promise<number> {
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       PGLITE_PORT: String(pglitePort),
+      // Inbound SMTP and the mail catcher on free ports too (0: any free port).
+      SMTP_PORT: '0',
+      MAILPIT_SMTP_PORT: '0',
+      MAILPIT_UI_PORT: '0',
       ADMIN_TOKEN: adminToken,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },

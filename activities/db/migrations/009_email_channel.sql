@@ -1,11 +1,11 @@
--- The email channel: outbound email is delivered to an SMTP relay (each message once, by its
--- Message-ID), inbound SMTP messages are stored before the listener answers 250 and processed
+-- The email channel: outbound email is delivered to an SMTP relay (each message at most once,
+-- by its Message-ID: `sending` while an attempt is with the relay), inbound SMTP messages are stored before the listener answers 250 and processed
 -- after, and attachments are stored once by the hash of their content.
 
 ALTER TABLE outbound_emails
   ADD COLUMN seq          integer,
   ADD COLUMN in_reply_to  text,
-  ADD COLUMN delivery     text NOT NULL DEFAULT 'queued' CHECK (delivery IN ('queued', 'sent', 'failed')),
+  ADD COLUMN delivery     text NOT NULL DEFAULT 'queued' CHECK (delivery IN ('queued', 'sending', 'sent', 'failed')),
   ADD COLUMN attempts     integer NOT NULL DEFAULT 0,
   ADD COLUMN last_error   text,
   ADD COLUMN sent_at      timestamptz;
