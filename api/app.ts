@@ -5,7 +5,9 @@ import express, { type Express } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { authenticate } from './auth.js';
+import { authenticate, CallerCache } from './auth.js';
+import { createMetrics } from './metrics.js';
+import { rateLimit } from './rate-limit.js';
 import { ProcessStore } from './process-store.js';
 import { registerLegacyRoutes } from './routes/legacy-routes.js';
 import { ScheduleStore } from './schedule-store.js';
@@ -19,6 +21,8 @@ import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
 import { parseRawEmail, storeAttachments } from './raw-email.js';
 import { registerListRoutes } from './routes/list-routes.js';
+import { registerTestClockRoutes } from './routes/test-clock-routes.js';
+import type { SkippingClock } from './clock.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from './item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
@@ -30,6 +34,14 @@ export interface AppDeps {
   logger: Logger;
   /** Resolves when Temporal answers; rejects otherwise (for /readyz). */
   temporalReady: () => Promise<void>;
+  /** Requests a second each token may send (429 over it); absent, no limit. */
+  rateLimitPerSecond?: number;
+  /** Where the Temporal worker's own metrics are served (appended to GET /metrics). */
+  workerMetricsUrl?: string;
+  /** The cache of known tokens, which a token's rotation empties (shared with the replica's listener). */
+  callers?: CallerCache;
+  /** Time-skipping mode (for testers): the test server's clock, and the /v1/test/clock routes. */
+  testClock?: SkippingClock;
 }
 
 /** The largest JSON body any route takes, and the largest raw RFC 822 email. */
@@ -39,6 +51,16 @@ export const RAW_EMAIL_LIMIT = '10mb';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = createMetrics(deps.pool, deps.workerMetricsUrl);
+  app.use(metrics.middleware);
+  // While the service stops (worker/service.ts sets `draining`), a request that still arrives on
+  // an open connection is refused retryably; requests already in flight finish.
+  app.use((_req, res, next) => {
+    if (!app.locals.draining) return next();
+    res.setHeader('Connection', 'close');
+    res.setHeader('Retry-After', '2');
+    res.status(503).json({ error: 'unavailable', message: 'This replica of the service is restarting: send the request again (another replica, or this one in a moment).' });
+  });
   app.disable('etag'); // no client sends If-None-Match; hashing every view costs each request
   // One line per request at `info`; above that level the per-request child logger would be work
   // for nothing (errors are logged by the error handler either way).
@@ -46,8 +68,10 @@ export function createApp(deps: AppDeps): Express {
     app.use(pinoHttp({ logger: deps.logger, redact: LOG_REDACTION, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   }
 
+  const callers = deps.callers ?? new CallerCache();
   const v1 = express.Router();
-  v1.use(authenticate(deps.pool, deps.adminToken));
+  v1.use(authenticate(deps.pool, deps.adminToken, callers));
+  if (deps.rateLimitPerSecond) v1.use(rateLimit(deps.rateLimitPerSecond));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/inbound-emails', express.raw({ type: 'message/rfc822', limit: RAW_EMAIL_LIMIT }), async (req, _res, next) => {
     if (Buffer.isBuffer(req.body)) {
@@ -62,12 +86,13 @@ export function createApp(deps: AppDeps): Express {
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
   const processes = new ProcessStore(deps.pool);
-  registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway));
+  registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway, !deps.testClock), callers);
   const items = new ItemStore(deps.pool);
   registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
+  if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, readModel, gateway: deps.gateway });
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
@@ -75,6 +100,11 @@ export function createApp(deps: AppDeps): Express {
     const [temporal, postgres] = await Promise.allSettled([deps.temporalReady(), deps.pool.query('SELECT 1')]);
     const ok = temporal.status === 'fulfilled' && postgres.status === 'fulfilled';
     res.status(ok ? 200 : 503).json({ ok, temporal: temporal.status === 'fulfilled', postgres: postgres.status === 'fulfilled' });
+  });
+  // Aggregate figures only, no secrets: unauthenticated, like /healthz, for Prometheus to scrape.
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.contentType);
+    res.send(await metrics.render());
   });
   app.get('/v1/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/v1', v1);

@@ -23,23 +23,45 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Known tokens, by hash, for a minute: a command then needs no database round trip to know its
- * caller. Resources are only ever created (no route changes or revokes a token), so a cached
- * caller is never stale; when tokens can be revoked, this is where to forget them. Unknown
- * tokens are not cached (the resource may be created a moment later).
+ * caller. A rotated or deactivated resource's token is forgotten at once: by this process when
+ * it made the change, and by every other replica when PostgreSQL notifies it
+ * (`resource_tokens`, see worker/service.ts). Unknown tokens are not cached (the resource may be
+ * created a moment later).
  */
 const CALLER_CACHE_MS = 60_000;
 const CALLER_CACHE_SIZE = 10_000;
 
-export function authenticate(pool: pg.Pool, adminToken: string): RequestHandler {
-  const known = new Map<string, { caller: Caller; until: number }>();
+export class CallerCache {
+  private readonly known = new Map<string, { caller: Caller; until: number }>();
+
+  get(hash: string): Caller | undefined {
+    const cached = this.known.get(hash);
+    return cached && cached.until > Date.now() ? cached.caller : undefined;
+  }
+
+  set(hash: string, caller: Caller): void {
+    if (this.known.size >= CALLER_CACHE_SIZE) this.known.delete(this.known.keys().next().value!);
+    this.known.set(hash, { caller, until: Date.now() + CALLER_CACHE_MS });
+  }
+
+  clear(): void {
+    this.known.clear();
+  }
+
+  /** Forgets every cached token of a resource (it was rotated or deactivated). */
+  forget(resourceId: string): void {
+    for (const [hash, entry] of this.known) if (entry.caller.id === resourceId) this.known.delete(hash);
+  }
+}
+
+export function authenticate(pool: pg.Pool, adminToken: string, cache: CallerCache = new CallerCache()): RequestHandler {
   const lookUp = async (token: string): Promise<Caller | undefined> => {
     const hash = hashToken(token);
-    const cached = known.get(hash);
-    if (cached && cached.until > Date.now()) return cached.caller;
-    const { rows } = await pool.query('SELECT id, kind, roles, queues FROM resources WHERE token_hash = $1', [hash]);
+    const cached = cache.get(hash);
+    if (cached) return cached;
+    const { rows } = await pool.query('SELECT id, kind, roles, queues FROM resources WHERE token_hash = $1 AND active', [hash]);
     if (!rows[0]) return undefined;
-    if (known.size >= CALLER_CACHE_SIZE) known.delete(known.keys().next().value!);
-    known.set(hash, { caller: rows[0] as Caller, until: Date.now() + CALLER_CACHE_MS });
+    cache.set(hash, rows[0] as Caller);
     return rows[0] as Caller;
   };
   return async (req, res, next) => {

@@ -19,6 +19,12 @@ export interface Resource {
   email: string | null;
 }
 
+export type ResourceView = Omit<Resource, 'email'> & {
+  email?: string;
+  active: boolean;
+  audit: Array<{ action: 'created' | 'token_rotated' | 'deactivated'; by: string; at: string }>;
+};
+
 export interface Mailbox {
   address: string;
   starts: 'ticket' | 'case';
@@ -30,19 +36,66 @@ export interface Mailbox {
 export class ConfigStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async createResource(r: z.output<typeof ResourceCreate>): Promise<{ id: string; token: string }> {
+  async createResource(r: z.output<typeof ResourceCreate>, by = 'admin'): Promise<{ id: string; token: string }> {
     const token = newToken();
     const inserted = await this.pool.query(
-      `INSERT INTO resources (id, name, kind, roles, queues, email, token_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)
-       ON CONFLICT (id) DO NOTHING`,
-      [r.id, r.name, r.kind, r.roles ?? [], r.queues ?? [], r.email ?? null, hashToken(token)],
+      `WITH inserted AS (
+         INSERT INTO resources (id, name, kind, roles, queues, email, token_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)
+         ON CONFLICT (id) DO NOTHING RETURNING id
+       )
+       INSERT INTO resource_audit (resource_id, action, by_id) SELECT id, 'created', $8 FROM inserted`,
+      [r.id, r.name, r.kind, r.roles ?? [], r.queues ?? [], r.email ?? null, hashToken(token), by],
     );
     if (inserted.rowCount === 0) throw new ApiError('already_exists', `A resource with id ${r.id} exists already; choose another id.`);
     return { id: r.id, token };
   }
 
+  /**
+   * A new token for an active resource; the old one stops working at once (this replica forgets
+   * it now, the others when PostgreSQL notifies them of the change).
+   */
+  async rotateToken(id: string, by: string): Promise<{ id: string; token: string }> {
+    const token = newToken();
+    const { rows } = await this.pool.query<{ active: boolean; rotated: boolean }>(
+      `WITH r AS (SELECT active FROM resources WHERE id = $1),
+       rotated AS (UPDATE resources SET token_hash = $2 WHERE id = $1 AND active RETURNING id),
+       audited AS (INSERT INTO resource_audit (resource_id, action, by_id) SELECT id, 'token_rotated', $3 FROM rotated),
+       notified AS (SELECT pg_notify('resource_tokens', id) FROM rotated)
+       SELECT r.active, EXISTS (SELECT 1 FROM rotated) AS rotated FROM r LEFT JOIN notified ON true`,
+      [id, hashToken(token), by],
+    );
+    if (!rows[0]) throw new ApiError('not_found', `No resource ${id}.`);
+    if (!rows[0].rotated) throw new ApiError('invalid_transition', `Resource ${id} is deactivated: it has no token to rotate.`);
+    return { id, token };
+  }
+
+  /** Deactivates a resource: its token stops working at once; its items stay assigned to it. */
+  async deactivate(id: string, by: string): Promise<ResourceView> {
+    await this.pool.query(
+      `WITH deactivated AS (UPDATE resources SET active = false, token_hash = NULL WHERE id = $1 AND active RETURNING id),
+       audited AS (INSERT INTO resource_audit (resource_id, action, by_id) SELECT id, 'deactivated', $2 FROM deactivated)
+       SELECT pg_notify('resource_tokens', id) FROM deactivated`,
+      [id, by],
+    );
+    const view = await this.resourceView(id);
+    if (!view) throw new ApiError('not_found', `No resource ${id}.`);
+    return view; // deactivating twice changes nothing the second time
+
+  }
+
+  /** A resource with its audit trail (who created it, rotated its token, deactivated it, and when). */
+  async resourceView(id: string): Promise<ResourceView | undefined> {
+    const resource = await this.pool.query('SELECT id, name, kind, roles, queues, email, active FROM resources WHERE id = $1', [id]);
+    if (!resource.rows[0]) return undefined;
+    const audit = await this.pool.query<{ action: ResourceView['audit'][number]['action']; by: string; at: Date }>(
+      'SELECT action, by_id AS by, at FROM resource_audit WHERE resource_id = $1 ORDER BY id',
+      [id],
+    );
+    return { ...resource.rows[0], email: resource.rows[0].email ?? undefined, audit: audit.rows.map((a) => ({ action: a.action, by: a.by, at: new Date(a.at).toISOString() })) };
+  }
+
   async resource(id: string): Promise<Resource | undefined> {
-    const { rows } = await this.pool.query('SELECT id, name, kind, roles, queues, email FROM resources WHERE id = $1', [id]);
+    const { rows } = await this.pool.query('SELECT id, name, kind, roles, queues, email FROM resources WHERE id = $1 AND active', [id]);
     return rows[0];
   }
 
@@ -50,7 +103,7 @@ export class ConfigStore {
   async assignable(id: string, field: string): Promise<Resource & { kind: 'human' | 'robot' }> {
     const resource = await this.resource(id);
     if (!resource || resource.kind === 'integration') {
-      throw new ApiError('invalid_request', `${id} is not a human or robot resource.`, { issues: [{ path: ['body', field], message: 'unknown or not assignable' }] });
+      throw new ApiError('invalid_request', `${id} is not an active human or robot resource.`, { issues: [{ path: ['body', field], message: 'unknown or not assignable' }] });
     }
     return resource as Resource & { kind: 'human' | 'robot' };
   }

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'needs_operator'
   | 'item_busy'
+  | 'rate_limited'
   | 'not_implemented'
   | 'unavailable'
   | 'internal';
@@ -29,6 +30,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   needs_operator: 409,
   item_busy: 503,
+  rate_limited: 429,
   not_implemented: 501,
   unavailable: 503,
   internal: 500,
@@ -73,11 +75,15 @@ export function errorBody(error: ApiError): Record<string, unknown> {
   return { error: error.code, message: error.message, ...error.details };
 }
 
-/** Connection failures of PostgreSQL (node errno) and Temporal (gRPC UNAVAILABLE). */
-function isUnavailable(err: unknown): boolean {
+/** Which dependency a connection failure is of: Temporal (gRPC UNAVAILABLE, DEADLINE_EXCEEDED) or PostgreSQL. */
+function unavailableDependency(err: unknown): 'Temporal' | 'PostgreSQL' | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', 14]);
-  return codes.has(e?.code as string) || codes.has(e?.cause?.code as string) || /Connection terminated/.test(String((err as Error)?.message));
+  const grpc = new Set([14, 4]);
+  if (grpc.has(e?.code as number) || grpc.has(e?.cause?.code as number)) return 'Temporal';
+  const postgres = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001']);
+  if (postgres.has(e?.code as string) || postgres.has(e?.cause?.code as string)) return 'PostgreSQL';
+  if (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(String((err as Error)?.message))) return 'PostgreSQL';
+  return undefined;
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -88,9 +94,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (err?.type === 'entity.too.large') error = new ApiError('payload_too_large', `The body is larger than the ${err.limit} bytes this endpoint takes.`, { limitBytes: err.limit });
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') error = invalid([{ path: ['headers', 'content-type'], message: err.message }]);
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) error = invalid([{ path: ['body'], message: err.expose ? err.message : 'unreadable body' }]);
-    else if (isUnavailable(err)) {
-      logger.warn({ err }, 'a dependency is unavailable');
-      error = new ApiError('unavailable', 'Temporal or PostgreSQL is not answering; retry shortly.');
+    else if (unavailableDependency(err)) {
+      const dependency = unavailableDependency(err);
+      logger.warn({ err, dependency }, 'a dependency is unavailable');
+      error = new ApiError('unavailable', `${dependency} is not answering: send the request again shortly (with the same Idempotency-Key it takes effect once); GET /readyz says when it is back.`, { unavailable: dependency });
     } else {
       logger.error({ err }, 'unhandled error');
       error = new ApiError('internal', 'Something went wrong on our side; the request may be retried.');

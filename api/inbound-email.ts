@@ -47,7 +47,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     to: body.to.map(bareAddress),
     subject: body.subject,
     body: newPart,
-    receivedAt: body.receivedAt ?? new Date().toISOString(),
+    receivedAt: body.receivedAt ?? gateway.now().toISOString(),
     ...(newPart !== body.body ? { fullBody: body.body } : {}),
     ...(body.html !== undefined ? { html: body.html } : {}),
     ...(body.attachments?.length ? { attachments: body.attachments } : {}),

@@ -17,7 +17,8 @@ import { InboundEmailBody } from './schemas.js';
 /** Who delivers SMTP mail, as far as the items' timelines say. */
 export const SMTP_CALLER: Caller = { id: 'smtp', kind: 'integration', roles: [], queues: [] };
 
-const CONCURRENCY = 4;
+/** How many stored messages are taken at once (as many as HTTP clients typically send in parallel). */
+export const INBOUND_CONCURRENCY = 16;
 const MAX_RETRY_DELAY_MS = 60_000;
 
 export interface StoredMessage {
@@ -77,7 +78,7 @@ export class InboundMessageQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running.size < CONCURRENCY && this.pending.length > 0) {
+    while (!this.stopped && this.running.size < INBOUND_CONCURRENCY && this.pending.length > 0) {
       const next = this.pending.shift()!;
       const run = this.process(next).finally(() => {
         this.running.delete(run);

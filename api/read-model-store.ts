@@ -134,4 +134,10 @@ export class ReadModelStore {
     const { rowCount } = await this.pool.query('SELECT 1 FROM work_items WHERE ref = $1', [ref]);
     return (rowCount ?? 0) > 0;
   }
+
+  /** Every item not closed, with the version its list row shows (time-skipping mode's catch-up). */
+  async openItems(): Promise<Array<{ ref: string; version: number }>> {
+    const { rows } = await this.pool.query<{ ref: string; version: number }>("SELECT ref, version FROM work_items WHERE state <> 'closed' ORDER BY ref");
+    return rows;
+  }
 }

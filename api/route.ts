@@ -55,6 +55,7 @@ const STATUS_MEANING: Record<number, string> = {
   409: 'Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use.',
   413: 'The body is too large.',
   422: 'Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request.',
+  429: 'Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds.',
   501: 'Not available in this release yet.',
   503: 'Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds.',
 };
@@ -104,6 +105,7 @@ export class Routes {
     this.declared.push({ config, yieldsItem: spec.yieldsItem === true });
 
     this.router[spec.method](spec.path, async (req, res) => {
+      res.locals.route = this.prefix + spec.path; // what GET /metrics counts requests by
       const caller = res.locals.caller as Caller;
       if (!spec.allow.includes(caller.kind)) {
         throw new ApiError('forbidden', `A ${caller.kind} caller may not ${spec.summary.toLowerCase()}.`);
@@ -143,7 +145,7 @@ export class Routes {
 
 /** The statuses besides success that a route can answer, from its shape. */
 function refusalStatuses(spec: RouteSpec<z.ZodType, z.ZodType>, hasParams: boolean, mutating: boolean): number[] {
-  const statuses = new Set<number>([401, 503]);
+  const statuses = new Set<number>([401, 429, 503]);
   if (spec.body || spec.query || hasParams || mutating) statuses.add(400);
   if (EVERYONE.some((kind) => !spec.allow.includes(kind))) statuses.add(403);
   if (spec.path.includes(':ref')) statuses.add(404);

@@ -26,9 +26,14 @@ export class ScheduleStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly gateway: WorkItemGateway,
+    /** False in time-skipping mode: Temporal's test server has no Schedules. */
+    private readonly available = true,
   ) {}
 
   async put(id: string, body: z.output<typeof SchedulePut>): Promise<Schedule> {
+    if (!this.available) {
+      throw new ApiError('not_implemented', "Schedules are not available in time-skipping mode: Temporal's test server has no Schedules. Start the cases by hand (POST /v1/work-items) or from a mailbox.");
+    }
     if ((await this.pool.query('SELECT 1 FROM processes WHERE id = $1', [body.processId])).rowCount === 0) {
       throw invalid([{ path: ['body', 'processId'], message: `no process ${body.processId}; PUT /v1/processes/${body.processId} defines it` }]);
     }

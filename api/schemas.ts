@@ -70,6 +70,18 @@ export const ResourceCreate = z
   .strict()
   .openapi('ResourceCreate');
 export const ResourceCreated = z.object({ id: z.string(), token: z.string() }).openapi('ResourceCreated');
+export const ResourceView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['human', 'robot', 'integration']),
+    roles: z.array(z.string()),
+    queues: z.array(z.string()),
+    email: z.string().optional(),
+    active: z.boolean(),
+    audit: z.array(z.object({ action: z.enum(['created', 'token_rotated', 'deactivated']), by: z.string(), at: z.string() })),
+  })
+  .openapi('Resource');
 
 export const CategoryPut = z
   .object({

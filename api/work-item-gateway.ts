@@ -2,6 +2,7 @@
 // inbound email (an Update), read its view (a Query) and its history summary. Temporal's errors
 // come back as the contract's errors.
 
+import { wallClock, type Clock } from './clock.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
@@ -20,6 +21,7 @@ import type { WorkItemView } from '../workflows/domain/item/view.js';
 import { commandUpdates, inboundEmailUpdate, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
 import { createWorkItem } from '../workflows/domain/rules/transitions.js';
 import { toView } from '../workflows/domain/item/view.js';
+import { operatorStaticDetails, operatorSummary } from '../workflows/domain/item/operator-details.js';
 import type { workItem } from '../workflows/work-item.js';
 import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   namespace?: string;
   /** How long an item may hold a change before storing it itself (the workflow's default: 30 s). */
   storeAfterMs?: number;
+  /** What time it is (the time-skipping test server's clock in that mode). */
+  clock?: Clock;
 }
 
 export class WorkItemGateway {
@@ -48,14 +52,22 @@ export class WorkItemGateway {
    * is the one the workflow computes from the same input with the same pure function: no second
    * round trip to read it.
    */
+  /** The API's time: the workflows' clock (skipped, in time-skipping mode). */
+  now(): Date {
+    return (this.options.clock ?? wallClock).now();
+  }
+
   async start(input: WorkItemInput): Promise<WorkItemView> {
-    const now = new Date();
+    const now = this.now();
     const started: WorkItemInput = { ...input, createdAt: now.toISOString(), layout: 2, ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) };
     await this.client.workflow.start<typeof workItem>('workItem', {
       workflowId: input.ref,
       taskQueue: this.taskQueue,
       args: [started],
       memo: { kind: input.kind, ref: input.ref },
+      // What the Temporal UI shows of the item at a glance (R40): `T-000123 · ticket · Invoice missing`.
+      staticSummary: operatorSummary(input),
+      staticDetails: operatorStaticDetails(input),
       workflowIdConflictPolicy: 'FAIL',
     });
     return toView(createWorkItem(started, now), now);
@@ -102,7 +114,7 @@ export class WorkItemGateway {
 
   async view(ref: string): Promise<WorkItemView> {
     try {
-      return await this.client.workflow.getHandle(ref).query(viewQuery, new Date().toISOString());
+      return await this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString());
     } catch (error) {
       throw await this.translate(ref, error, 'view');
     }
@@ -174,6 +186,25 @@ export class WorkItemGateway {
       };
     } catch (error) {
       throw await this.translate(ref, error, 'read the history of');
+    }
+  }
+
+  /**
+   * Every item Temporal still holds on this service's task queue, with its current view: a
+   * running item's by query, a completed one's from its result (rebuilding the lists).
+   */
+  async *currentViews(): AsyncGenerator<WorkItemView> {
+    const query = `WorkflowType = 'workItem' AND TaskQueue = '${this.taskQueue.replace(/'/g, "''")}'`;
+    const seen = new Set<string>();
+    for await (const execution of this.client.workflow.list({ query })) {
+      // Listing shows every run; a continued item's latest run holds its state.
+      if (seen.has(execution.workflowId)) continue;
+      seen.add(execution.workflowId);
+      const handle = this.client.workflow.getHandle<typeof workItem>(execution.workflowId);
+      const status = (await handle.describe()).status.name;
+      if (status === 'RUNNING') yield await handle.query(viewQuery, this.now().toISOString());
+      else if (status === 'COMPLETED') yield await handle.result();
+      // Terminated or failed items (an import undone, R43) have no state to show.
     }
   }
 

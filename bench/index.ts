@@ -1,11 +1,14 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline measured in the
-// same process. STORIES and CONCURRENCY size the ticket-story run, CASES the case run.
+// same process. STORIES and CONCURRENCY size the ticket-story run, CASES the case run, EMAILS and
+// EMAIL_CONCURRENCY the email-channel run.
 
 import { benchCalendar } from './calendar.js';
 import { runCaseStories } from './case-stories.js';
+import { runEmailChannel } from './email-channel.js';
 import { runTicketStories } from './ticket-stories.js';
 
 console.log('Business calendar arithmetic (R36)');
 for (const line of await benchCalendar()) console.log(`  ${line}`);
 await runTicketStories();
 await runCaseStories();
+await runEmailChannel();

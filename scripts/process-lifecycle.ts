@@ -4,7 +4,7 @@
 // checking a port is free before starting, and retrying a dependency until it answers.
 
 import { createServer } from 'node:net';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 
 /** A startup failure: which part failed, and what the user can do about it. */
 export class StartupError extends Error {
@@ -76,11 +76,11 @@ export class Cleanup {
  * First SIGINT/SIGTERM: run the cleanup and exit 0 (1 if it takes longer than `graceMs`).
  * Another signal, a second or more later, exits at once.
  */
-export function stopOnSignals(cleanup: Cleanup, graceMs = 30_000): void {
+export function stopOnSignals(cleanup: Cleanup, graceMs = 30_000, runtime: Omit<RuntimeOptions, 'shutdownSignals'> = {}): void {
   // The Temporal runtime would otherwise shut the workers down on these signals by itself, racing
   // the ordered cleanup (service.stop() then fails with "Not running"). Must run before anything
-  // touches the Temporal runtime.
-  Runtime.install({ shutdownSignals: [] });
+  // touches the Temporal runtime; `runtime` adds the rest of its options (the worker's metrics).
+  Runtime.install({ ...runtime, shutdownSignals: [] });
   let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stoppingSince) {

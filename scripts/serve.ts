@@ -8,10 +8,14 @@
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startService } from '../worker/service.js';
+import { workerMetricsExporter } from '../worker/worker-metrics.js';
 import { assertPortFree, Cleanup, env, envPort, failStartup, log, requireEnv, retry, stopOnSignals } from './process-lifecycle.js';
 
 const cleanup = new Cleanup();
-stopOnSignals(cleanup);
+// The worker's own metrics (appended to GET /metrics) come with the Runtime, installed first.
+const workerMetrics = await workerMetricsExporter(Number(process.env.WORKER_METRICS_PORT ?? 0) || 0);
+stopOnSignals(cleanup, 30_000, { telemetryOptions: workerMetrics.telemetryOptions });
+const workerMetricsUrl = workerMetrics.url;
 
 try {
   const temporalAddress = requireEnv('TEMPORAL_ADDRESS', 'set it to the Temporal frontend gRPC address, e.g. temporal:7233');
@@ -52,6 +56,7 @@ try {
   ]);
 
   const service = await startService({
+    workerMetricsUrl,
     temporalAddress,
     databaseUrl,
     adminToken,

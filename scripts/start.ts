@@ -21,16 +21,31 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startService } from '../worker/service.js';
+import { workerMetricsExporter } from '../worker/worker-metrics.js';
 import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, StartupError, stopOnSignals } from './process-lifecycle.js';
-import { mailpitPath, repoRoot, temporalCliPath } from './tool-paths.js';
+import { mailpitPath, repoRoot, temporalCliPath, testServerPath } from './tool-paths.js';
+import { SkippingClock } from '../api/clock.js';
 
 const started = Date.now();
-const dataDir = resolve(repoRoot, env('DATA_DIR') ?? '.data');
+/**
+ * TIME_SKIPPING=1 (for testers): the same service on Temporal's time-skipping test server, whose
+ * clock POST /v1/test/clock/skip moves. Its data lives apart, in <DATA_DIR>/time-skipping, and
+ * starts afresh every time (the test server keeps its workflows in memory only).
+ */
+const timeSkipping = env('TIME_SKIPPING') === '1';
+const dataDir = resolve(repoRoot, env('DATA_DIR') ?? '.data', timeSkipping ? 'time-skipping' : '.');
 const shownDataDir = relative(repoRoot, dataDir) || '.';
 const cleanup = new Cleanup();
-stopOnSignals(cleanup);
+// The worker's own metrics (appended to GET /metrics) come with the Runtime, installed first.
+const workerMetrics = await workerMetricsExporter(Number(process.env.WORKER_METRICS_PORT ?? 0) || 0);
+stopOnSignals(cleanup, 30_000, { telemetryOptions: workerMetrics.telemetryOptions });
+const workerMetricsUrl = workerMetrics.url;
 
 try {
+  if (timeSkipping) {
+    rmSync(dataDir, { recursive: true, force: true });
+    log(`TIME-SKIPPING MODE, for testing only: Temporal's time-skipping test server; the data in ${shownDataDir} starts afresh now and is thrown away at the next start`);
+  }
   mkdirSync(dataDir, { recursive: true });
   const port = envPort('PORT', 3000);
   const host = env('HOST') ?? '127.0.0.1';
@@ -55,6 +70,7 @@ try {
   let service: Awaited<ReturnType<typeof startService>>;
   try {
     service = await startService({
+      workerMetricsUrl,
       temporalAddress: temporal.value.address,
       databaseUrl: database.value.url,
       poolMax: database.value.poolMax,
@@ -62,6 +78,7 @@ try {
       port,
       host,
       temporalUiUrl: temporal.value.uiUrl,
+      ...(temporal.value.testClock ? { testClock: temporal.value.testClock } : {}),
       smtpUrl: mail.value.smtpUrl,
       smtp: { port: smtpPort, host: smtpHost },
     });
@@ -79,8 +96,15 @@ try {
       `work-items is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API           ${url}`,
       `  OpenAPI       ${url}/v1/openapi.json`,
-      `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
-      `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ` (dev server, ${shownDataDir}/temporal.sqlite)`}`,
+      ...(timeSkipping
+        ? [
+            `  Temporal      ${temporal.value.address} (TIME-SKIPPING test server, for testing only: no UI, nothing kept)`,
+            `  Test clock    GET ${url}/v1/test/clock; POST ${url}/v1/test/clock/skip {"duration":"P3D"} moves it (docs/testing-sla-scenarios.md)`,
+          ]
+        : [
+            `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
+            `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ` (dev server, ${shownDataDir}/temporal.sqlite)`}`,
+          ]),
       `  PostgreSQL    ${database.value.label}`,
       `  SMTP in       ${smtpIn} (mail to a configured mailbox)`,
       mail.value.banner,
@@ -94,7 +118,8 @@ try {
   await failStartup(err, cleanup);
 }
 
-async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?: string }> {
+async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?: string; testClock?: SkippingClock }> {
+  if (timeSkipping) return startTimeSkippingServer(stops);
   const address = env('TEMPORAL_ADDRESS');
   if (address) return { address, uiUrl: env('TEMPORAL_UI_URL') };
 
@@ -136,6 +161,27 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
     config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
   });
   return { address: testEnv.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}` };
+}
+
+/** TIME_SKIPPING=1: Temporal's time-skipping test server (in memory), and its clock. */
+async function startTimeSkippingServer(stops: Cleanup): Promise<{ address: string; testClock: SkippingClock }> {
+  if (env('TEMPORAL_ADDRESS')) throw new StartupError('time-skipping mode', 'TEMPORAL_ADDRESS is set', 'time-skipping mode runs its own test server: unset TEMPORAL_ADDRESS (or TIME_SKIPPING)');
+  const path = testServerPath();
+  const port = envPort('TEMPORAL_PORT', 7233);
+  await assertPortFree('Temporal time-skipping test server', '127.0.0.1', port, 'set TEMPORAL_PORT to another port (0: any free port)');
+  log(`starting Temporal's time-skipping test server on 127.0.0.1:${port} ${path ? `from ${path}` : '(downloading it)'}`);
+  const starting = TestWorkflowEnvironment.createTimeSkipping({
+    server: { ...(path ? { executable: { type: 'existing-path' as const, path } } : {}), ...(port ? { port } : {}) },
+  });
+  stops.add('Temporal test server', async () => (await starting.catch(() => undefined))?.teardown());
+  let testEnv: TestWorkflowEnvironment;
+  try {
+    testEnv = await starting;
+  } catch (err) {
+    const hint = path ? 'see the output above; TEMPORAL_PORT chooses another port' : 'the test server could not be downloaded: run `npm run provision`, or set TEMPORAL_TEST_SERVER_PATH';
+    throw new StartupError('Temporal time-skipping test server', errorMessage(err), hint, { cause: err });
+  }
+  return { address: testEnv.address, testClock: await SkippingClock.of(testEnv) };
 }
 
 /** SMTP_URL, else Mailpit started here (its SMTP is the service's relay), else no relay at all. */

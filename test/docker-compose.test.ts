@@ -56,8 +56,18 @@ function publishes(block: string, port: number): boolean {
 }
 
 describe('docker-compose.yml', () => {
-  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI, Mailpit and the service', async () => {
-    expect(serviceNames(await composeConfig()).sort()).toEqual(['mailpit', 'postgresql', 'temporal', 'temporal-ui', 'work-items']);
+  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI, Mailpit, Prometheus and the service', async () => {
+    expect(serviceNames(await composeConfig()).sort()).toEqual(['mailpit', 'postgresql', 'prometheus', 'temporal', 'temporal-ui', 'work-items']);
+  });
+
+  it('Prometheus scrapes the service\'s /metrics with the shipped configuration', async () => {
+    const prometheus = serviceBlock(await composeConfig(), 'prometheus');
+    expect(prometheus).toMatch(/scripts\/prometheus\.yml/);
+    expect(publishes(prometheus, 9090)).toBe(true);
+    const { readFileSync } = await import('node:fs');
+    const scrape = readFileSync(`${repoRoot}/scripts/prometheus.yml`, 'utf8');
+    expect(scrape).toMatch(/metrics_path: \/metrics/);
+    expect(scrape).toMatch(/targets: \["work-items:3000"\]/);
   });
 
   it('Mailpit is the pinned image with its web UI (8025) and SMTP (1025) published', async () => {

@@ -29,6 +29,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createWorkItemActivities(deps.pool, deps.email),
+    // On stop, running activities get this long to finish before they are cancelled (and retried
+    // by another worker); the whole stop stays within the 30 s that SIGTERM allows.
+    shutdownGraceTime: '10 seconds',
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
   });
 }

@@ -2,7 +2,8 @@
 // HTTP API. `npm start`, `npm run serve`, the integration tests and the benchmark all start it
 // through here, against whatever Temporal and PostgreSQL they were given.
 
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
@@ -20,6 +21,10 @@ import { ItemStore } from '../api/item-store.js';
 import { ProcessStore } from '../api/process-store.js';
 import { ReadModelStore } from '../api/read-model-store.js';
 import { startSmtpListener, type InboundSmtpOptions } from '../api/smtp-listener.js';
+import type { SkippingClock } from '../api/clock.js';
+import { CallerCache } from '../api/auth.js';
+import { listenForTokenChanges } from '../api/token-change-listener.js';
+import { rateLimitFromEnv } from '../api/rate-limit.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 
 export interface ServiceOptions {
@@ -42,12 +47,25 @@ export interface ServiceOptions {
   smtp?: InboundSmtpOptions;
   /** Outbound SMTP relay for the service's email (e.g. smtp://127.0.0.1:1025); absent, sending fails clearly. */
   smtpUrl?: string;
+  /** Requests a second each token may send (RATE_LIMIT_PER_SECOND; absent: no limit). */
+  rateLimitPerSecond?: number;
+  /** Where the Temporal worker's own metrics are served (installWorkerMetrics), for GET /metrics. */
+  workerMetricsUrl?: string;
+  /** Time-skipping mode (for testers): the test server's clock, which the API then reads and skips. */
+  testClock?: SkippingClock;
 }
+
+/** How long a stop lets HTTP requests in flight finish before it cuts their connections. */
+export const HTTP_DRAIN_MS = 10_000;
+/** How long no request must have been in flight before a stop closes the connections left. */
+const HTTP_QUIET_MS = 300;
 
 export interface RunningService {
   url: string;
   /** The inbound SMTP listener's port, when one was asked for. */
   smtpPort?: number;
+  /** HTTP requests being served now. */
+  requestsInFlight(): number;
   client: Client;
   stop(): Promise<void>;
 }
@@ -85,13 +103,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
 
     const client = new Client({ connection, namespace });
-    const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace });
+    const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
+    const callers = new CallerCache();
+    if ((options.poolMax ?? 5) > 1) stops.push(await listenForTokenChanges(options.databaseUrl, callers, logger));
     const app = createApp({
       pool,
       gateway,
+      callers,
+      ...(options.workerMetricsUrl ? { workerMetricsUrl: options.workerMetricsUrl } : {}),
+      ...(options.rateLimitPerSecond ?? rateLimitFromEnv() ? { rateLimitPerSecond: options.rateLimitPerSecond ?? rateLimitFromEnv() } : {}),
       adminToken: options.adminToken,
       logger,
       temporalReady: async () => void (await connection.workflowService.getSystemInfo({})),
+      ...(options.testClock ? { testClock: options.testClock } : {}),
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(options.port ?? 0, host);
@@ -100,8 +124,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         reject(err.code === 'EADDRINUSE' ? new Error(`Port ${options.port} on ${host} is in use: set PORT to a free port.`) : err),
       );
     });
+    let inFlight = 0;
+    server.on('request', (_req, res) => {
+      inFlight++;
+      res.once('close', () => inFlight--);
+    });
     stops.push(async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Graceful: no new connections (the listening socket closes, but not the open connections,
+      // as http.Server.close would: one that just connected looks idle until its request is
+      // read); a request that still arrives on an open connection is refused retryably (503,
+      // Retry-After); requests in flight finish. Once none has been in flight for a moment, or
+      // after HTTP_DRAIN_MS, the connections left are closed.
+      app.locals.draining = true;
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      const deadline = Date.now() + HTTP_DRAIN_MS;
+      let quietSince = Date.now();
+      while (Date.now() < deadline) {
+        if (inFlight > 0) quietSince = Date.now();
+        else if (Date.now() - quietSince >= HTTP_QUIET_MS) break;
+        await sleep(20);
+      }
       server.closeAllConnections();
       await closed;
     });
@@ -115,7 +157,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       stops.push(() => listener.stop());
       smtpPort = listener.port;
     }
-    return { url: `http://${host}:${port}`, ...(smtpPort !== undefined ? { smtpPort } : {}), client, stop: stopAll };
+    return { url: `http://${host}:${port}`, ...(smtpPort !== undefined ? { smtpPort } : {}), requestsInFlight: () => inFlight, client, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

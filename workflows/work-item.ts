@@ -22,6 +22,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -40,7 +41,6 @@ import {
   caseStarted,
   caseToStart,
   createWorkItem,
-  nextDeadline,
   onDeadline,
   receiveEmail,
   childChangedNotice,
@@ -51,6 +51,8 @@ import {
 import { SYSTEM, type CaseLaunch, type ItemNotice, type SplitPart, type TimelineEntry, type WorkItem, type WorkItemInput, type WorkItemSummary } from './domain/item/types.js';
 import type { PendingLaunch } from './domain/case/flow.js';
 import { summaryOfView, toSummary, toView, type WorkItemView } from './domain/item/view.js';
+import { operatorDetails } from './domain/item/operator-details.js';
+import { nextNamedDeadline, type NamedDeadline } from './domain/rules/deadlines.js';
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { startChildItem } from './child-items.js';
 import { searchAttributesOf } from './search-attributes.js';
@@ -94,6 +96,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : new Date());
   const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
+  let shownDetails = ''; // the current details last set (operator-details.ts)
   let timer: ArmedTimer | undefined;
   /**
    * Set when a run settles each change in the handler that made it (search attributes, the timer),
@@ -162,18 +165,22 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     );
   }
 
-  /** Keeps exactly one durable timer, on the earliest of the given instants. */
-  const armTimer = (...instants: Array<number | undefined>): void => {
-    const due = instants.filter((t): t is number => t !== undefined);
-    const at = due.length ? Math.min(...due) : undefined;
+  /**
+   * Keeps exactly one durable timer, on the earliest of the given deadlines (the first named wins
+   * a tie). The timer's summary names the deadline, so the history reads as the item's story.
+   */
+  const armTimer = (...deadlines: Array<NamedDeadline | undefined>): void => {
+    const next = deadlines.reduce<NamedDeadline | undefined>((earliest, d) => (d && (!earliest || d.at < earliest.at) ? d : earliest), undefined);
+    const at = next?.at;
     if (timer?.at === at && !timer?.fired) return;
     timer?.scope.cancel();
     timer = undefined;
-    if (at === undefined) return;
+    if (next === undefined || at === undefined) return;
     const armed: ArmedTimer = { at, fired: false, scope: new CancellationScope() };
     timer = armed;
+    const summary = `${next.what} at ${new Date(at).toISOString()}`;
     armed.scope
-      .run(() => sleep(Math.max(at - Date.now(), 1)))
+      .run(() => sleep(Math.max(at - Date.now(), 1), { summary }))
       .then(
         () => void (armed.fired = true),
         () => undefined, // cancelled because the deadline moved
@@ -213,7 +220,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const settle = (summary: WorkItemSummary = toSummary(item, new Date())): void => {
       upsertChangedSearchAttributes(summary);
       if (unstored()) unstoredSince ??= Date.now();
-      armTimer(nextDeadline(item), unstoredSince === undefined ? undefined : unstoredSince + storeAfterMs);
+      armTimer(nextNamedDeadline(item), unstoredSince === undefined ? undefined : { at: unstoredSince + storeAfterMs, what: 'store changes' });
     };
     // A change is settled where it is made (no wake-up of this loop per command); runs recorded
     // before this patch settled it here, after the handler, and replay so.
@@ -433,7 +440,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       }
     };
     for (;;) {
-      armTimer(nextDeadline(item));
+      showDetails();
+      armTimer(nextNamedDeadline(item));
       await condition(
         () => item.version !== syncedVersion || item.outbox.length > 0 || timer?.fired === true || historyIsLong(),
       );
@@ -456,8 +464,21 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     }
   }
 
+  /**
+   * R40: the item's current details in the Temporal UI (Markdown: state, wait, assignee, SLA,
+   * links), set when they change. They live in the worker's memory only (the UI reads them by the
+   * `__temporal_workflow_metadata` query): no command, nothing in history or in the item's state.
+   */
+  function showDetails(): void {
+    const details = operatorDetails(item, new Date());
+    if (details === shownDetails) return;
+    setCurrentDetails(details);
+    shownDetails = details;
+  }
+
   /** R40: one upsert per change of the operator-visible figures, none when they stay the same. */
   function upsertChangedSearchAttributes(summary: WorkItemSummary): void {
+    showDetails();
     const changed = searchAttributesOf(summary).filter(({ key, value }) => upserted.get(key.name) !== JSON.stringify(value));
     if (changed.length === 0) return;
     upsertSearchAttributes(changed);

@@ -7,7 +7,8 @@ import pg from 'pg';
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (text) => new Date(text).toISOString());
 
 export function createPool(connectionString: string, max = 5): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
+  // A database that does not answer fails a request within 5 s (the API answers 503), not never.
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined); // an idle client lost; the pool replaces it
   return pool;
 }

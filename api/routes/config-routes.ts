@@ -1,6 +1,7 @@
 // Admin configuration: resources (with their tokens), categories, calendars, processes and
 // mailboxes.
 
+import type { CallerCache } from '../auth.js';
 import type { ConfigStore } from '../config-store.js';
 import { ApiError } from '../errors.js';
 import type { ProcessStore } from '../process-store.js';
@@ -18,13 +19,15 @@ import {
   ProcessView,
   ResourceCreate,
   ResourceCreated,
+  ResourceView,
+  EmptyBody,
   ScheduleDeleted,
   ScheduleList,
   SchedulePut,
   ScheduleView,
 } from '../schemas.js';
 
-export function registerConfigRoutes(routes: Routes, config: ConfigStore, processes: ProcessStore, schedules: ScheduleStore): void {
+export function registerConfigRoutes(routes: Routes, config: ConfigStore, processes: ProcessStore, schedules: ScheduleStore, callers: CallerCache): void {
   routes.add({
     method: 'post',
     path: '/resources',
@@ -35,7 +38,53 @@ export function registerConfigRoutes(routes: Routes, config: ConfigStore, proces
     status: 201,
     response: ResourceCreated,
     refusals: ['already_exists'],
-    handler: ({ body }) => config.createResource(body),
+    handler: ({ body, caller }) => config.createResource(body, caller.id),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/resources/:id',
+    summary: 'Read a resource, with who created it, rotated its token or deactivated it, and when',
+    tag: 'configuration',
+    allow: ['admin'],
+    response: ResourceView,
+    refusals: ['not_found'],
+    handler: async ({ params }) => {
+      const view = await config.resourceView(params.id);
+      if (!view) throw new ApiError('not_found', `No resource ${params.id}.`);
+      return view;
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/resources/:id/token',
+    summary: "Rotate a resource's token: the new one is answered once, the old one stops working at once",
+    tag: 'configuration',
+    allow: ['admin'],
+    body: EmptyBody,
+    response: ResourceCreated,
+    refusals: ['not_found', 'invalid_transition'],
+    handler: async ({ params, caller }) => {
+      const rotated = await config.rotateToken(params.id, caller.id);
+      callers.forget(params.id);
+      return rotated;
+    },
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/resources/:id',
+    summary: 'Deactivate a resource: its token stops working; its items stay assigned to it for a supervisor to move',
+    tag: 'configuration',
+    allow: ['admin'],
+    response: ResourceView,
+    refusals: ['not_found'],
+    handler: async ({ params, caller }) => {
+      const view = await config.deactivate(params.id, caller.id);
+      callers.forget(params.id);
+      return view;
+    },
   });
 
   routes.add({

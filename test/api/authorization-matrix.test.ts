@@ -37,6 +37,10 @@ const REFUSED_BY_STATE = { human: 409, supervisor: 409, robot: 409, integration:
 const ROWS: Row[] = [
   // configuration (admin)
   { operationId: 'postResources', body: (n) => ({ id: `matrix-r${n}`, name: 'R', kind: 'human' }), expect: ADMIN_ONLY(201) },
+  // (no resource matrix-N exists: the admin gets as far as 404)
+  { operationId: 'getResourcesById', expect: ADMIN_ONLY(404) },
+  { operationId: 'postResourcesByIdToken', expect: ADMIN_ONLY(404) },
+  { operationId: 'deleteResourcesById', expect: ADMIN_ONLY(404) },
   { operationId: 'putCategoriesById', body: () => ({ name: 'Matrix' }), expect: ADMIN_ONLY(200) },
   { operationId: 'putCalendarsById', body: () => ({ timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'] } }), expect: ADMIN_ONLY(200) },
   { operationId: 'putMailboxesByAddress', body: () => ({ starts: 'ticket' }), expect: ADMIN_ONLY(200) },

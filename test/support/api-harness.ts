@@ -8,6 +8,9 @@ import { inject } from 'vitest';
 import { startService, type RunningService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 import { SmtpRelay } from './smtp-relay.js';
+import { createTimeSkippingEnv } from './time-skipping-env.js';
+import { SkippingClock } from '../../api/clock.js';
+import { installWorkerMetrics } from '../../worker/worker-metrics.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -17,6 +20,7 @@ export interface ApiResponse<T = any> {
 
 export class ApiHarness {
   readonly tokens: Record<string, string> = {};
+  private readonly stops: Array<() => Promise<void>> = [];
 
   private constructor(
     readonly service: RunningService,
@@ -25,32 +29,45 @@ export class ApiHarness {
     private readonly db: FreshDatabase,
     /** The SMTP relay the service sends its email to (a real SMTP server on loopback). */
     readonly relay: SmtpRelay,
+    /** The service's task queue (its items' workflows run there). */
+    readonly taskQueue: string,
   ) {}
 
   /**
    * `logger`: where the service logs (silent unless a test captures it). `smtp`: also listen for
    * inbound SMTP (on a free port, `service.smtpPort`).
    */
-  static async start(options: { logger?: Logger; smtp?: boolean | { maxBytes?: number } } = {}): Promise<ApiHarness> {
-    const [db, relay] = await Promise.all([freshDatabase(inject('databaseUrl')), SmtpRelay.start()]);
+  static async start(options: { logger?: Logger; smtp?: boolean | { maxBytes?: number }; timeSkipping?: boolean; workerMetrics?: boolean } = {}): Promise<ApiHarness> {
+    // First, before anything in this process connects to Temporal (the Runtime is per process).
+    const workerMetricsUrl = options.workerMetrics ? await installWorkerMetrics() : undefined;
+    const [db, relay, testEnv] = await Promise.all([freshDatabase(inject('databaseUrl')), SmtpRelay.start(), options.timeSkipping ? createTimeSkippingEnv() : undefined]);
     const adminToken = randomBytes(16).toString('hex');
+    const taskQueue = `api-${randomUUID()}`;
     const service = await startService({
+      ...(testEnv ? { temporalAddress: testEnv.address, testClock: await SkippingClock.of(testEnv) } : { temporalAddress: inject('temporalAddress') }),
       smtpUrl: relay.url,
+      ...(workerMetricsUrl ? { workerMetricsUrl } : {}),
       ...(options.smtp ? { smtp: { port: 0, ...(typeof options.smtp === 'object' ? options.smtp : {}) } } : {}),
-      temporalAddress: inject('temporalAddress'),
       databaseUrl: db.url,
       adminToken,
-      taskQueue: `api-${randomUUID()}`,
+      taskQueue,
       logger: options.logger ?? pino({ level: 'silent' }),
       temporalUiUrl: 'http://127.0.0.1:8233',
     });
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await reserveRefBlock(pool);
-    return new ApiHarness(service, adminToken, pool, db, relay);
+    const harness = new ApiHarness(service, adminToken, pool, db, relay, taskQueue);
+    if (testEnv) harness.stops.push(() => testEnv.teardown());
+    return harness;
   }
 
   get url(): string {
     return this.service.url;
+  }
+
+  /** The harness's own database (a second replica of the service may share it). */
+  get databaseUrl(): string {
+    return this.db.url;
   }
 
   async request<T = any>(method: string, path: string, options: { as?: string; token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<ApiResponse<T>> {
@@ -104,6 +121,7 @@ export class ApiHarness {
 
   async stop(): Promise<void> {
     await this.service.stop();
+    for (const stop of this.stops) await stop();
     await this.relay.stop();
     await this.pool.end();
     await this.db.drop();

@@ -18,6 +18,26 @@ export function nextDeadline(item: WorkItem): number | undefined {
   return sla === undefined ? own : Math.min(own, sla);
 }
 
+/** `nextDeadline` and which deadline it is, so the workflow's timer says what it waits for. */
+export interface NamedDeadline {
+  at: number;
+  /** `wait end (until)`, `wait end (more_info)`, `feedback window end`, `SLA at risk` or `SLA breach`. */
+  what: string;
+}
+
+/** The same instant as `nextDeadline`, named; on a tie the item's own deadline is the one applied first. */
+export function nextNamedDeadline(item: WorkItem): NamedDeadline | undefined {
+  const at = nextDeadline(item);
+  if (at === undefined) return undefined;
+  if (at === ownDeadline(item)) {
+    const what = item.state === 'resolved' ? 'feedback window end' : `wait end (${item.wait!.type}${item.wait!.closeIfNoResponse ? ', closes if no response' : ''})`;
+    return { at, what };
+  }
+  // As `nextSlaDeadline` chooses: the at-risk mark first (unless its share is the whole target), then the breach.
+  const clock = item.sla!;
+  return { at, what: !clock.atRiskAt && clock.rule.atRiskShare < 1 ? 'SLA at risk' : 'SLA breach' };
+}
+
 function ownDeadline(item: WorkItem): number | undefined {
   if (item.state === 'waiting' && item.wait?.endsAt) return Date.parse(item.wait.endsAt);
   if (item.state === 'resolved' && item.feedbackWindowEndsAt) return Date.parse(item.feedbackWindowEndsAt);
