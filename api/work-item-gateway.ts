@@ -37,6 +37,14 @@ export interface GatewayOptions {
   clock?: Clock;
 }
 
+/** How long a view's Query may take before it is sent again (once). */
+const QUERY_DEADLINE_MS = 5_000;
+
+function isDeadlineExceeded(error: unknown): boolean {
+  const e = error as { code?: number; cause?: { code?: number } };
+  return e?.code === 4 || e?.cause?.code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((error as Error)?.message));
+}
+
 export class WorkItemGateway {
   private readonly taskQueue: string;
 
@@ -112,11 +120,20 @@ export class WorkItemGateway {
     }
   }
 
+  /**
+   * The item's view (a Query). A query that gets no answer within QUERY_DEADLINE_MS (one sent
+   * while the item continues as new can be lost by Temporal's time-skipping test server) is sent
+   * again once; then the caller gets 503, never a request that hangs.
+   */
   async view(ref: string): Promise<WorkItemView> {
-    try {
-      return await this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString());
-    } catch (error) {
-      throw await this.translate(ref, error, 'view');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
+      } catch (error) {
+        if (isDeadlineExceeded(error) && attempt === 0) continue;
+        if (isDeadlineExceeded(error)) throw new ApiError('unavailable', `Temporal did not answer a query of ${ref} within ${QUERY_DEADLINE_MS / 1000} s twice; retry shortly.`, { unavailable: 'Temporal' });
+        throw await this.translate(ref, error, 'view');
+      }
     }
   }
 

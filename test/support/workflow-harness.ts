@@ -158,9 +158,9 @@ export class WorkflowHarness {
   }
 
   /** Polls the view until `predicate` holds (signals are asynchronous). */
-  async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string): Promise<WorkItemView> {
+  async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string, timeoutMs = 5_000): Promise<WorkItemView> {
     let last: WorkItemView | undefined;
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
       last = await this.view(handle);
       if (predicate(last)) return last;
       await new Promise((r) => setTimeout(r, 50));
