@@ -6,7 +6,9 @@
 // text and any HTML are kept beside it, stored once outside the item like every email body.
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
+import type { WorkItemView } from '../workflows/domain/item/view.js';
 import type { InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
 import { toActor, type Caller } from './caller.js';
 import { bareAddress, type ConfigStore, type Mailbox } from './config-store.js';
@@ -34,11 +36,10 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
   const { gateway, config, readModel, items } = deps;
   const claim = await readModel.claimInboundEmail(body.messageId);
   if (!claim.claimed) return duplicateOf(readModel, body.messageId);
-  if (claim.ref) {
-    // An earlier request for this email died after starting its item: that item stands.
-    await readModel.completeInboundEmail(body.messageId, claim.ref, 'duplicate');
-    return { outcome: 'duplicate', ref: claim.ref };
-  }
+  // An earlier delivery of this email died after reserving a ref for a new item (and perhaps
+  // after starting it): this one takes the same way under the same ref, and an item already
+  // started under it stands (startItem). So the email is never lost, nor taken twice.
+  let reservedRef: string | undefined = claim.ref;
 
   const newPart = newPartOf(body.body);
   const email: InboundEmail = await deps.items.stashLongTexts({
@@ -62,8 +63,23 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
   await readModel.completeInboundEmail(email.messageId, result.ref, result.outcome);
   return result;
 
+  /** Starts a new item; one already started under its ref (by an earlier delivery) stands. */
+  async function startItem(input: WorkItemInput): Promise<WorkItemView> {
+    try {
+      return await gateway.start(input);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return gateway.view(input.ref);
+      throw error;
+    }
+  }
+
   /** A reference for a new item, noted in the claim before the item's workflow starts. */
   async function newRef(kind: 'ticket' | 'case' = 'ticket'): Promise<string> {
+    if (reservedRef) {
+      const ref = reservedRef;
+      reservedRef = undefined;
+      return ref;
+    }
     const ref = await readModel.nextRef(kind);
     await readModel.reserveInboundRef(email.messageId, ref);
     return ref;
@@ -83,13 +99,13 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     const mailbox = await config.mailboxFor(e.to);
     if (!mailbox) {
       const ref = await newRef();
-      await items.mirror(await gateway.start(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' })));
+      await items.mirror(await startItem(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' })));
       return { outcome: 'rejected_unknown_address', ref };
     }
     if (mailbox.starts === 'case') return startCase(mailbox, e, c);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
     const ref = await newRef();
-    await items.mirror(await gateway.start(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined })));
+    await items.mirror(await startItem(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined })));
     return { outcome: 'created', ref };
   }
 
@@ -105,7 +121,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
       kind: 'case',
       fields: { shortDescription: e.subject || '(no subject)', description: e.body, primaryContact: e.from, requester: e.from },
     };
-    await items.mirror(await gateway.start(input));
+    await items.mirror(await startItem(input));
     return { outcome: 'created', ref };
   }
 
@@ -136,7 +152,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     const closed = await readModel.summary(closedRef); // the read model outlives Temporal's retention
     const category = closed?.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
     const ref = await newRef();
-    await items.mirror(await gateway.start(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] })));
+    await items.mirror(await startItem(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] })));
     await readModel.link(closedRef, ref, 'follow_up'); // R32: both ways
     return { outcome: 'created_follow_up', ref };
   }

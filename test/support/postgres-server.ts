@@ -16,6 +16,13 @@ export interface PostgresServer {
   /** postgres://postgres@127.0.0.1:PORT/workitems */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (`pg_ctl stop -m fast`: open connections are cut) and keeps its data dir,
+   * so that `resume` starts it again with the same data on the same port. For fault tests.
+   */
+  pause(): Promise<void>;
+  /** Starts the paused server again: same data dir, same port, same settings. */
+  resume(): Promise<void>;
 }
 
 /** Directory holding initdb and pg_ctl: PATH first, else the newest /usr/lib/postgresql/N/bin. */
@@ -70,10 +77,20 @@ export async function startPostgres(): Promise<PostgresServer> {
     });
     const port = await freePort();
     const opts = `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    await tool('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', opts, 'start']).catch((err) => {
-      const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-      throw new Error(`pg_ctl start failed: ${reason(err)}${tail ? `\n${tail}` : ''}`);
-    });
+    const pgStart = () =>
+      tool('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', opts, 'start']).catch((err) => {
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+        throw new Error(`pg_ctl start failed: ${reason(err)}${tail ? `\n${tail}` : ''}`);
+      });
+    await pgStart();
+    const pause = async () => {
+      await tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']).catch((err) => {
+        throw new Error(`pg_ctl stop failed for ${data}: ${reason(err)}`);
+      });
+    };
+    const resume = async () => {
+      await pgStart();
+    };
 
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
     await client.connect();
@@ -82,7 +99,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     } finally {
       await client.end();
     }
-    return { url: `postgres://postgres@127.0.0.1:${port}/workitems`, stop };
+    return { url: `postgres://postgres@127.0.0.1:${port}/workitems`, stop, pause, resume };
   } catch (err) {
     await stop();
     throw new Error(`could not start a throwaway PostgreSQL (${bin}): ${(err as Error).message}`, { cause: err });

@@ -1,7 +1,11 @@
 // Starts a throwaway Temporal dev server (Temporal CLI, in-memory SQLite, no UI) for integration
 // tests. Uses the provisioned CLI (.tools/bin/temporal) when present, else lets the SDK download one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalCliPath } from '../../scripts/tool-paths.js';
+import { freePort } from './free-port.js';
 
 export interface DevServer {
   /** host:port of the frontend gRPC endpoint */
@@ -26,4 +30,71 @@ export async function startDevServer(): Promise<DevServer> {
     throw new Error(`could not start the Temporal dev server ${how}: ${(err as Error).message}`, { cause: err });
   }
   return { address: env.address, stop: () => env.teardown() };
+}
+
+export interface RestartableDevServer extends DevServer {
+  /** The SQLite file the server keeps its state in (kept across `pause`/`resume`). */
+  dbFilename: string;
+  port: number;
+  /** Shuts the server down (its state stays in `dbFilename`). */
+  pause(): Promise<void>;
+  /** Starts it again on the same database file and port. */
+  resume(): Promise<void>;
+  /** Whether it is up (started and not paused). */
+  running(): boolean;
+}
+
+/**
+ * A dev server that keeps its state in a SQLite file and can be shut down and started again on
+ * the same file and port (fault tests: a Temporal restart). `stop` also removes the file.
+ */
+export async function startRestartableDevServer(): Promise<RestartableDevServer> {
+  const path = temporalCliPath();
+  const dir = mkdtempSync(join(tmpdir(), 'workitems-temporal-'));
+  const dbFilename = join(dir, 'temporal.sqlite');
+  const port = await freePort();
+  let env: TestWorkflowEnvironment | undefined;
+  const start = async () => {
+    try {
+      env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: path ? { type: 'existing-path', path } : undefined,
+          dbFilename,
+          port,
+          ip: '127.0.0.1',
+          log: { format: 'pretty', level: 'error' },
+          extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
+        },
+      });
+    } catch (err) {
+      const how = path ? `using ${path}` : 'downloading the Temporal CLI (no .tools/bin/temporal; run npm run provision)';
+      throw new Error(`could not start the Temporal dev server on ${dbFilename} :${port} ${how}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const pause = async () => {
+    const current = env;
+    env = undefined;
+    await current?.teardown();
+  };
+  try {
+    await start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    dbFilename,
+    port,
+    pause,
+    resume: async () => {
+      if (env) throw new Error('the Temporal dev server is already running');
+      await start();
+    },
+    running: () => env !== undefined,
+    stop: async () => {
+      await pause().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,110 @@
+// One fault test's own world: its own PostgreSQL (Debian's, stopped and started by the test),
+// its own Temporal dev server (on a SQLite file, restartable), and the service as a real process
+// (`scripts/serve.ts`), with an agent and a category to run stories with. Nothing is shared
+// with other files, because a fault test stops and restarts what it was given.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { serviceProcess, type ServiceProcess } from '../../support/fault-service.js';
+import { startPostgres, type PostgresServer } from '../../support/postgres-server.js';
+import { startRestartableDevServer, type RestartableDevServer } from '../../support/temporal-dev-server.js';
+import { FaultHttp, type StoryWorld } from './story-client.js';
+
+/** Set by vitest.faults.config.ts: the fault files run only under `npm run test:faults`. */
+export const inFaultSuite = process.env.WORK_ITEMS_FAULT_SUITE === '1';
+
+export interface FaultWorld {
+  postgres: PostgresServer;
+  temporal: RestartableDevServer;
+  service: ServiceProcess;
+  adminToken: string;
+  taskQueue: string;
+  http: FaultHttp;
+  /** The test's own pool on the service's database (survives an outage: idle errors are ignored). */
+  pool: pg.Pool;
+  temporalClient: Client;
+  agentId: string;
+  agentToken: string;
+  runId: string;
+  /** The stories' world, for `categoryId`. */
+  storyWorld(categoryId: string, overrides?: Partial<StoryWorld>): StoryWorld;
+  /** The service's log lines at level error or above (pino level >= 50), and any uncaught error it printed. */
+  serviceErrors(): string[];
+  stop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  categories: Record<string, Record<string, unknown>>;
+  /** More environment for the service process. */
+  serviceEnv?: Record<string, string>;
+}
+
+export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((err) => console.error(`fault world teardown: ${(err as Error).message}`));
+  };
+  try {
+    const [postgres, temporal] = await Promise.all([
+      startPostgres().then((s) => (stops.push(() => s.stop()), s)),
+      startRestartableDevServer().then((s) => (stops.push(() => s.stop()), s)),
+    ]);
+    const adminToken = randomBytes(16).toString('hex');
+    const taskQueue = `faults-${randomUUID()}`;
+    // No rate limit (the stories all run as one agent), whatever the environment says.
+    const service = await serviceProcess({ temporalAddress: temporal.address, databaseUrl: postgres.url, adminToken, taskQueue, extra: { RATE_LIMIT_PER_SECOND: '', ...options.serviceEnv } });
+    stops.push(async () => {
+      await service.stop();
+      service.dispose();
+    });
+    await service.start();
+
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 3, connectionTimeoutMillis: 5_000 });
+    pool.on('error', () => undefined);
+    stops.push(() => pool.end());
+    const connection = await Connection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const temporalClient = new Client({ connection });
+
+    const http = new FaultHttp(service.url);
+    const agentId = 'agent';
+    const made = await http.send('POST', '/v1/resources', { token: adminToken, body: { id: agentId, name: 'Agent', kind: 'human' }, label: 'setup', deadline: Date.now() + 30_000 });
+    if (made.status !== 201) throw new Error(`could not create the agent: ${made.status} ${JSON.stringify(made.body)}`);
+    for (const [id, body] of Object.entries(options.categories)) {
+      const put = await http.send('PUT', `/v1/categories/${id}`, { token: adminToken, body, label: 'setup', deadline: Date.now() + 30_000 });
+      if (put.status !== 200) throw new Error(`could not define category ${id}: ${put.status} ${JSON.stringify(put.body)}`);
+    }
+    const runId = randomBytes(4).toString('hex');
+    const agentToken: string = made.body.token;
+    return {
+      postgres,
+      temporal,
+      service,
+      adminToken,
+      taskQueue,
+      http,
+      pool,
+      temporalClient,
+      agentId,
+      agentToken,
+      runId,
+      storyWorld: (categoryId, overrides = {}) => ({ http, agentId, agentToken, categoryId, runId, stepDeadlineMs: 5 * 60_000, ...overrides }),
+      serviceErrors: () =>
+        service
+          .logs()
+          .split('\n')
+          .filter((line) => {
+            try {
+              return Number(JSON.parse(line).level) >= 50;
+            } catch {
+              return /^(Uncaught|Unhandled|\w*Error\b)/.test(line); // a crash's own words
+            }
+          }),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
