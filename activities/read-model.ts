@@ -23,6 +23,30 @@ export const UPSERT_SUMMARY = `
     updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
   WHERE work_items.version < EXCLUDED.version`;
 
+/**
+ * The ref of the item that `origin` launches as its `launchId`-th: taken from the sequence the
+ * first time, the same ref every later time (a launch retried after a crash, R1).
+ */
+export async function allocateLaunchRef(pool: pg.Pool, origin: string, launchId: number, kind: 'ticket' | 'case' | 'action'): Promise<string> {
+  const prefix = { ticket: 'T', case: 'C', action: 'A' }[kind];
+  // The sequence is read only when no ref was given yet, so a retried launch uses up no number.
+  const launched = () =>
+    pool.query<{ ref: string }>(
+      `WITH existing AS (SELECT ref FROM launched_items WHERE origin_ref = $1 AND launch_id = $2),
+       inserted AS (
+         INSERT INTO launched_items (origin_ref, launch_id, ref)
+         SELECT $1, $2, '${prefix}-' || lpad(nextval('${kind}_ref_seq')::text, 6, '0') WHERE NOT EXISTS (SELECT 1 FROM existing)
+         ON CONFLICT (origin_ref, launch_id) DO NOTHING
+         RETURNING ref
+       )
+       SELECT ref FROM existing UNION ALL SELECT ref FROM inserted`,
+      [origin, launchId],
+    );
+  // Two first launches at once: one inserts, the other finds nothing yet and looks again.
+  const rows = (await launched()).rows;
+  return (rows[0] ?? (await launched()).rows[0])!.ref;
+}
+
 export function summaryParams(s: WorkItemSummary): unknown[] {
   return [s.ref, s.kind, s.state, s.waitType, s.highlighted, s.assignee, s.queue, s.needsHuman, s.title,
     s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version];
@@ -64,18 +88,7 @@ export function createWorkItemActivities(pool: pg.Pool, email: EmailDeliveryOpti
     },
 
     async allocateRef({ origin, launchId, kind }) {
-      const prefix = { ticket: 'T', case: 'C', action: 'A' }[kind];
-      const { rows } = await pool.query<{ ref: string }>(
-        `WITH inserted AS (
-           INSERT INTO launched_items (origin_ref, launch_id, ref)
-           VALUES ($1, $2, '${prefix}-' || lpad(nextval('${kind}_ref_seq')::text, 6, '0'))
-           ON CONFLICT (origin_ref, launch_id) DO NOTHING
-           RETURNING ref
-         )
-         SELECT ref FROM inserted UNION ALL SELECT ref FROM launched_items WHERE origin_ref = $1 AND launch_id = $2`,
-        [origin, launchId],
-      );
-      return rows[0].ref;
+      return allocateLaunchRef(pool, origin, launchId, kind);
     },
 
     async loadProcess(id) {

@@ -40,6 +40,8 @@ export interface AppDeps {
   workerMetricsUrl?: string;
   /** The cache of known tokens, which a token's rotation empties (shared with the replica's listener). */
   callers?: CallerCache;
+  /** This process in service_instances: Idempotency-Keys it holds are taken over once it is gone. */
+  instanceId?: string;
   /** Time-skipping mode (for testers): the test server's clock, and the /v1/test/clock routes. */
   testClock?: SkippingClock;
 }
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  const routes = new Routes(v1, new IdempotencyStore(deps.pool), '/v1');
+  const routes = new Routes(v1, new IdempotencyStore(deps.pool, deps.instanceId), '/v1');
   const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool);
   const processes = new ProcessStore(deps.pool);

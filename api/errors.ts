@@ -75,10 +75,13 @@ export function errorBody(error: ApiError): Record<string, unknown> {
   return { error: error.code, message: error.message, ...error.details };
 }
 
-/** Which dependency a connection failure is of: Temporal (gRPC UNAVAILABLE, DEADLINE_EXCEEDED) or PostgreSQL. */
+/**
+ * Which dependency a connection failure is of: Temporal (gRPC UNAVAILABLE, DEADLINE_EXCEEDED, or
+ * CANCELLED: a call cut while the worker it waited on died) or PostgreSQL.
+ */
 function unavailableDependency(err: unknown): 'Temporal' | 'PostgreSQL' | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
-  const grpc = new Set([14, 4]);
+  const grpc = new Set([14, 4, 1]);
   if (grpc.has(e?.code as number) || grpc.has(e?.cause?.code as number)) return 'Temporal';
   const postgres = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001']);
   if (postgres.has(e?.code as string) || postgres.has(e?.cause?.code as string)) return 'PostgreSQL';

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ApiError, errorBody } from './errors.js';
+import { GONE_AFTER_S } from './service-instance.js';
 
 export interface StoredResponse {
   status: number;
@@ -16,7 +17,11 @@ export interface StoredResponse {
 }
 
 export class IdempotencyStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The process running the requests (service_instances.id); absent, only the two-minute rule applies. */
+    private readonly owner?: string,
+  ) {}
 
   /**
    * Runs `execute` once per (caller, key); `fingerprint` identifies the request, so that a key
@@ -29,13 +34,18 @@ export class IdempotencyStore {
     execute: (updateId: string) => Promise<{ status: number; body: unknown }>,
   ): Promise<StoredResponse> {
     const hash = createHash('sha256').update(fingerprint).digest('hex');
-    // Take the key, or take it over when its first request died more than two minutes ago.
+    // Take the key, or take it over when its first request was abandoned: its process is gone,
+    // or it started more than two minutes ago. (Taking over a request that still runs somewhere
+    // is harmless: both send the same Update id, or start the same ref, to Temporal.)
     const taken = await this.pool.query(
-      `INSERT INTO idempotency_keys (caller, key, request_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (caller, key) DO UPDATE SET created_at = now()
+      `INSERT INTO idempotency_keys (caller, key, request_hash, owner) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (caller, key) DO UPDATE SET created_at = now(), owner = $4
          WHERE idempotency_keys.status IS NULL AND idempotency_keys.request_hash = $3
-           AND idempotency_keys.created_at < now() - interval '2 minutes'`,
-      [caller, key, hash],
+           AND (idempotency_keys.created_at < now() - interval '2 minutes'
+             OR (idempotency_keys.owner IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM service_instances s
+               WHERE s.id = idempotency_keys.owner AND s.seen_at > now() - make_interval(secs => ${GONE_AFTER_S}))))`,
+      [caller, key, hash, this.owner ?? null],
     );
     if (taken.rowCount === 0) {
       const { rows } = await this.pool.query('SELECT request_hash, status, response FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);

@@ -6,7 +6,6 @@
 // text and any HTML are kept beside it, stored once outside the item like every email body.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { z } from 'zod';
 import type { WorkItemView } from '../workflows/domain/item/view.js';
 import type { InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
@@ -64,13 +63,8 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
   return result;
 
   /** Starts a new item; one already started under its ref (by an earlier delivery) stands. */
-  async function startItem(input: WorkItemInput): Promise<WorkItemView> {
-    try {
-      return await gateway.start(input);
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return gateway.view(input.ref);
-      throw error;
-    }
+  function startItem(input: WorkItemInput): Promise<WorkItemView> {
+    return gateway.startOrView(input);
   }
 
   /** A reference for a new item, noted in the claim before the item's workflow starts. */

@@ -2,6 +2,7 @@
 // email bookkeeping (deduplication by Message-ID, threads of sent mail).
 
 import type pg from 'pg';
+import { allocateLaunchRef } from '../activities/read-model.js';
 import type { Kind, State } from '../workflows/domain/item/types.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 
@@ -31,6 +32,14 @@ export class ReadModelStore {
   async nextRef(kind: Kind): Promise<string> {
     const { rows } = await this.pool.query(`SELECT nextval('${kind}_ref_seq') AS n`);
     return `${PREFIX[kind]}-${String(rows[0].n).padStart(6, '0')}`;
+  }
+
+  /**
+   * The reference of the item a creation with an Idempotency-Key makes: the same every time the
+   * request is sent again, so a creation retried after a crash finds the item it started.
+   */
+  async refForCreation(kind: Kind, idempotencyKey: string): Promise<string> {
+    return allocateLaunchRef(this.pool, `create:${idempotencyKey}`, 0, kind);
   }
 
   /** Sorted by due date (items without one last), then by reference; the cursor is an offset. */

@@ -10,6 +10,7 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ServiceError,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
@@ -40,9 +41,10 @@ export interface GatewayOptions {
 /** How long a view's Query may take before it is sent again (once). */
 const QUERY_DEADLINE_MS = 5_000;
 
-function isDeadlineExceeded(error: unknown): boolean {
+/** A call that got no answer: DEADLINE_EXCEEDED, or CANCELLED (cut while the worker it waited on died). */
+function isUnanswered(error: unknown): boolean {
   const e = error as { code?: number; cause?: { code?: number } };
-  return e?.code === 4 || e?.cause?.code === 4 || /DEADLINE_EXCEEDED|deadline exceeded/i.test(String((error as Error)?.message));
+  return [4, 1].includes(e?.code as number) || [4, 1].includes(e?.cause?.code as number) || /DEADLINE_EXCEEDED|deadline exceeded|CANCELLED: Call cancelled/i.test(String((error as Error)?.message));
 }
 
 export class WorkItemGateway {
@@ -79,6 +81,19 @@ export class WorkItemGateway {
       workflowIdConflictPolicy: 'FAIL',
     });
     return toView(createWorkItem(started, now), now);
+  }
+
+  /**
+   * Starts the item, or, when an earlier attempt already started it under the same ref (a
+   * request retried after a crash), answers with the item as it is now.
+   */
+  async startOrView(input: WorkItemInput): Promise<WorkItemView> {
+    try {
+      return await this.start(input);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.view(input.ref);
+      throw error;
+    }
   }
 
   /** Ends an item's workflow outside its rules (an import batch that failed part way, R43). */
@@ -122,16 +137,21 @@ export class WorkItemGateway {
 
   /**
    * The item's view (a Query). A query that gets no answer within QUERY_DEADLINE_MS (one sent
-   * while the item continues as new can be lost by Temporal's time-skipping test server) is sent
-   * again once; then the caller gets 503, never a request that hangs.
+   * while the item continues as new can be lost by Temporal's time-skipping test server), or is
+   * cut because the worker it went to died (a replica killed), is sent again once; then the
+   * caller gets 503, never a request that hangs.
    */
   async view(ref: string): Promise<WorkItemView> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
       } catch (error) {
-        if (isDeadlineExceeded(error) && attempt === 0) continue;
-        if (isDeadlineExceeded(error)) throw new ApiError('unavailable', `Temporal did not answer a query of ${ref} within ${QUERY_DEADLINE_MS / 1000} s twice; retry shortly.`, { unavailable: 'Temporal' });
+        if (isUnanswered(error) && attempt === 0) continue;
+        if (workflowTaskFailed(error) && attempt === 0) {
+          await sleep(500);
+          continue;
+        }
+        if (isUnanswered(error)) throw new ApiError('unavailable', `Temporal did not answer a query of ${ref} within ${QUERY_DEADLINE_MS / 1000} s twice; retry shortly.`, { unavailable: 'Temporal' });
         throw await this.translate(ref, error, 'view');
       }
     }
@@ -232,6 +252,9 @@ export class WorkItemGateway {
       const code = (failure.type ?? 'invalid_request') as ErrorCode;
       return new ApiError(code, failure.message, code === 'invalid_request' ? { issues: [], ...details } : details);
     }
+    if (workflowTaskFailed(error)) {
+      return new ApiError('item_busy', `${ref}'s workflow task failed (its worker stopped or was overloaded) and Temporal is running it again; send this again in a moment${command === 'view' ? '' : ' (with the same Idempotency-Key)'}.`);
+    }
     if (notAdmitted(error)) {
       return new ApiError('item_busy', `${ref} is taking many commands at once; send this one again in a moment (with the same Idempotency-Key).`);
     }
@@ -284,7 +307,7 @@ function notAdmitted(error: unknown): boolean {
   if (grpcCode === 8) return true; // RESOURCE_EXHAUSTED: too many Updates in flight on this item
   // FAILED_PRECONDITION "due to unexpected workflow task failure": the item's workflow task failed
   // (a worker overloaded past the deadlock timeout, say) before it took the Update; Temporal retries the task.
-  if (grpcCode === 9 && /unexpected workflow task failure/i.test(String((error as ServiceError).cause?.message ?? ''))) return true;
+  if (workflowTaskFailed(error)) return true;
   // "Workflow Update is rejected because it wasn't processed by worker": the server handed it to
   // a workflow task that the worker completed without it (the run was busy ending or waiting).
   if (!(error instanceof WorkflowUpdateFailedError)) return false;
@@ -292,6 +315,15 @@ function notAdmitted(error: unknown): boolean {
 }
 
 /** The item refused the command for now: its tail of unstored changes is full. */
+/**
+ * FAILED_PRECONDITION from a workflow task that failed or timed out (its worker died, was stopped
+ * or was overloaded): Temporal retries the task, and the item answers again once it completes.
+ */
+function workflowTaskFailed(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? (error.cause as { code?: number; message?: string } | undefined) : undefined;
+  return cause?.code === 9 && /unexpected workflow task failure|Workflow Task in failed state/i.test(String(cause.message ?? ''));
+}
+
 function isBusy(error: unknown): boolean {
   return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'item_busy';
 }

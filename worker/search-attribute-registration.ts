@@ -14,6 +14,22 @@ const INDEXED_TYPE: Record<string, number> = {
 };
 
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const missing = await missingAttributes(connection, namespace);
+  if (missing.length === 0) return [];
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type]])),
+    });
+  } catch (error) {
+    // Another replica registered them at the same moment (ALREADY_EXISTS, or the server's refusal
+    // of a concurrent change): what we wanted, if none is missing now.
+    if ((error as { code?: number }).code !== 6 && (await missingAttributes(connection, namespace)).length > 0) throw error;
+  }
+  return missing.map((key) => key.name);
+}
+
+async function missingAttributes(connection: Connection, namespace: string) {
   let known = new Set<string>();
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
@@ -22,16 +38,5 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     // Temporal's Java test server has no ListSearchAttributes, but it does take additions.
     if ((error as { code?: number }).code !== 12) throw error;
   }
-  const missing = WORK_ITEM_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
-  if (missing.length === 0) return [];
-  try {
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type]])),
-    });
-  } catch (error) {
-    // Another process registered them first (gRPC ALREADY_EXISTS): that is what we wanted.
-    if ((error as { code?: number }).code !== 6) throw error;
-  }
-  return missing.map((key) => key.name);
+  return WORK_ITEM_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
 }

@@ -5,7 +5,7 @@
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { createPool } from '../activities/db/pool.js';
@@ -25,6 +25,7 @@ import type { SkippingClock } from '../api/clock.js';
 import { CallerCache } from '../api/auth.js';
 import { listenForTokenChanges } from '../api/token-change-listener.js';
 import { rateLimitFromEnv } from '../api/rate-limit.js';
+import { ServiceInstance } from '../api/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 
 export interface ServiceOptions {
@@ -51,14 +52,24 @@ export interface ServiceOptions {
   rateLimitPerSecond?: number;
   /** Where the Temporal worker's own metrics are served (installWorkerMetrics), for GET /metrics. */
   workerMetricsUrl?: string;
+  /**
+   * What a stop waits for before it closes the HTTP connections left: every connection to close
+   * by itself (`graceful`, the default: an idle kept-alive one at its keep-alive timeout, about
+   * 5 s), or only the requests in flight (`in-flight`: for tests, whose clients send nothing
+   * while the service stops).
+   */
+  httpDrain?: 'graceful' | 'in-flight';
   /** Time-skipping mode (for testers): the test server's clock, which the API then reads and skips. */
   testClock?: SkippingClock;
 }
 
+/** How many times a call to Temporal is tried when Temporal does not answer (the SDK's default: 10). */
+const TEMPORAL_CALL_ATTEMPTS = 4;
+/** How long GET /readyz waits for Temporal to answer. */
+const READY_CHECK_MS = 2_000;
+
 /** How long a stop lets HTTP requests in flight finish before it cuts their connections. */
 export const HTTP_DRAIN_MS = 10_000;
-/** How long no request must have been in flight before a stop closes the connections left. */
-const HTTP_QUIET_MS = 300;
 
 export interface RunningService {
   url: string;
@@ -86,7 +97,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     if (applied.length) logger.info({ applied }, 'database migrated');
 
     // Search attributes first: a resumed workflow upserts them on its first task.
-    const connection = await Connection.connect({ address: options.temporalAddress });
+    // A call Temporal does not answer is tried TEMPORAL_CALL_ATTEMPTS times (about 0.5 s of
+    // backoff), not the SDK's 10 (about 19 s): while Temporal is down, a request gets its 503
+    // at once, and the client retries it (README: "When a dependency is down").
+    const connection = await Connection.connect({
+      address: options.temporalAddress,
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: TEMPORAL_CALL_ATTEMPTS }))],
+    });
     stops.push(() => connection.close());
     const registered = await ensureSearchAttributes(connection, namespace);
     if (registered.length) logger.info({ registered }, 'search attributes registered');
@@ -102,6 +119,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await workerRun.catch(() => undefined);
     });
 
+    const instance = new ServiceInstance(pool, logger);
+    await instance.start();
+    stops.push(() => instance.stop());
+
     const client = new Client({ connection, namespace });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
     const callers = new CallerCache();
@@ -113,8 +134,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...(options.workerMetricsUrl ? { workerMetricsUrl: options.workerMetricsUrl } : {}),
       ...(options.rateLimitPerSecond ?? rateLimitFromEnv() ? { rateLimitPerSecond: options.rateLimitPerSecond ?? rateLimitFromEnv() } : {}),
       adminToken: options.adminToken,
+      instanceId: instance.id,
       logger,
-      temporalReady: async () => void (await connection.workflowService.getSystemInfo({})),
+      temporalReady: () => connection.withDeadline(Date.now() + READY_CHECK_MS, async () => void (await connection.workflowService.getSystemInfo({}))),
       ...(options.testClock ? { testClock: options.testClock } : {}),
     });
     const server: Server = await new Promise((resolve, reject) => {
@@ -125,25 +147,30 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       );
     });
     let inFlight = 0;
+    const responding = new Set<import('node:http').ServerResponse>();
     server.on('request', (_req, res) => {
       inFlight++;
-      res.once('close', () => inFlight--);
+      responding.add(res);
+      res.once('close', () => {
+        inFlight--;
+        responding.delete(res);
+      });
     });
     stops.push(async () => {
-      // Graceful: no new connections (the listening socket closes, but not the open connections,
-      // as http.Server.close would: one that just connected looks idle until its request is
-      // read); a request that still arrives on an open connection is refused retryably (503,
-      // Retry-After); requests in flight finish. Once none has been in flight for a moment, or
-      // after HTTP_DRAIN_MS, the connections left are closed.
+      // Graceful, and without cutting a request a client is sending on a kept-alive connection:
+      // no new connections (the listening socket closes, but not the open connections); a
+      // request that still arrives on an open connection is refused retryably (503,
+      // Retry-After); requests in flight finish, and every answer from now on says
+      // `Connection: close`. An idle connection is not cut: it closes at its keep-alive timeout,
+      // which the server announces (`Keep-Alive: timeout=5`) and clients such as undici honour
+      // by not reusing it near its end. After HTTP_DRAIN_MS, the connections left are closed.
       app.locals.draining = true;
+      for (const res of responding) if (!res.headersSent) res.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       const deadline = Date.now() + HTTP_DRAIN_MS;
-      let quietSince = Date.now();
-      while (Date.now() < deadline) {
-        if (inFlight > 0) quietSince = Date.now();
-        else if (Date.now() - quietSince >= HTTP_QUIET_MS) break;
-        await sleep(20);
-      }
+      const open = () => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
+      const drained = async () => (options.httpDrain === 'in-flight' ? inFlight === 0 : (await open()) === 0);
+      while (Date.now() < deadline && !(await drained())) await sleep(50);
       server.closeAllConnections();
       await closed;
     });

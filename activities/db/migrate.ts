@@ -1,4 +1,6 @@
 // Plain-SQL migrations: every file in ./migrations, in name order, once each, in a transaction.
+// Replicas starting at the same moment take turns (an advisory lock): the first applies what is
+// missing, the others then find nothing left to do.
 
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +8,12 @@ import type pg from 'pg';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/** The advisory lock the migrations run under (any fixed number, unique to this purpose). */
+const MIGRATION_LOCK = 7_310_001;
+
 export async function migrate(pool: pg.Pool): Promise<string[]> {
   const client = await pool.connect();
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
@@ -28,6 +34,7 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     }
     return applied;
   } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     client.release();
   }
 }

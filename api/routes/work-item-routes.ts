@@ -103,7 +103,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     response: ViewSchema,
     yieldsItem: true,
     refusals: ['validation_failed'],
-    handler: async ({ body, caller }) => {
+    handler: async ({ body, caller, idempotencyKey }) => {
       // R26: a case follows the current version of its process, to its end.
       const process = body.kind === 'case' ? await caseProcess(body.processId) : undefined;
       if (body.kind === 'ticket' && body.processId) throw invalid([{ path: ['body', 'processId'], message: 'only a case follows a process; leave processId out for a ticket' }]);
@@ -120,9 +120,11 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
         const missing = missingForSubmit(body.kind, fields, categoryId);
         if (missing.length) throw new ApiError('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
       }
-      const ref = await readModel.nextRef(body.kind);
+      // With an Idempotency-Key, the ref is fixed by the key before the item starts: a creation
+      // retried after a crash (its answer never stored) finds the item it started, never a second.
+      const ref = idempotencyKey ? await readModel.refForCreation(body.kind, idempotencyKey) : await readModel.nextRef(body.kind);
       return changed(
-        await gateway.start({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
+        await gateway.startOrView({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
       );
     },
   });

@@ -6,7 +6,7 @@
 // story completed and every timer fired.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStories, figure, keysHeldInProgress, recoveryMs } from './support/story-checks.js';
+import { figure, keysHeldInProgress, recoveryMs } from './support/story-checks.js';
 import { formatMs, pollUntil, progress, sleep, startStories, type Attempt } from './support/story-client.js';
 import { inFaultSuite, startFaultWorld, type FaultWorld } from './support/fault-world.js';
 
@@ -57,16 +57,7 @@ describe.skipIf(!inFaultSuite)('PostgreSQL outage (npm run test:faults)', () => 
     const resumedAt = Date.now();
     await all;
 
-    const result = await checkStories(stories, {
-      http,
-      adminToken: world.adminToken,
-      pool: world.pool,
-      temporal: world.temporalClient,
-      taskQueue: world.taskQueue,
-      agentId: world.agentId,
-      settleMs: 120_000,
-      expectClosed: true,
-    });
+    const result = await world.check(stories, { settleMs: 120_000, expectClosed: true });
 
     const show = (a: Attempt) => `${new Date(a.startedAt).toISOString()} ${a.label} ${a.method} ${a.path} -> ${a.status ?? a.error} in ${a.durationMs} ms${a.status && a.status >= 300 ? ` ${JSON.stringify(a.body)}` : ''}${a.retryAfter ? ` (Retry-After ${a.retryAfter})` : ''}`;
     const during = http.attempts.filter((a) => a.startedAt <= resumedAt && a.startedAt + a.durationMs >= stoppedAt);

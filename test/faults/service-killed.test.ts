@@ -5,7 +5,7 @@
 // fired, and the read model equals what the workflows say.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStories, figure, keysHeldInProgress, recoveryMs } from './support/story-checks.js';
+import { figure, keysHeldInProgress, recoveryMs } from './support/story-checks.js';
 import { formatMs, pollUntil, progress, sleep, startStories } from './support/story-client.js';
 import { inFaultSuite, startFaultWorld, type FaultWorld } from './support/fault-world.js';
 
@@ -80,16 +80,7 @@ describe.skipIf(!inFaultSuite)('service killed (npm run test:faults)', () => {
     await all;
     const endedAt = Date.now();
 
-    const result = await checkStories(stories, {
-      http,
-      adminToken: world.adminToken,
-      pool: world.pool,
-      temporal: world.temporalClient,
-      taskQueue: world.taskQueue,
-      agentId: world.agentId,
-      settleMs: 90_000,
-      expectClosed: true,
-    });
+    const result = await world.check(stories, { settleMs: 90_000, expectClosed: true });
     const caughtStory = stories.find((s) => caughtCreation.includes(`(${s.name}'s)`));
     const caught = caughtStory ? `${caughtCreation}, acknowledged as ${caughtStory.ref} after ${caughtStory.ack('create')?.attempts} attempts` : caughtCreation;
     const during = http.attempts.filter((a) => a.startedAt + a.durationMs >= killedAt);

@@ -53,6 +53,8 @@ export class ApiHarness {
       taskQueue,
       logger: options.logger ?? pino({ level: 'silent' }),
       temporalUiUrl: 'http://127.0.0.1:8233',
+      // The test's clients send nothing while it stops: no need to wait out their kept-alive connections.
+      httpDrain: 'in-flight',
     });
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await reserveRefBlock(pool);

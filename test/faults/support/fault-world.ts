@@ -9,7 +9,8 @@ import pg from 'pg';
 import { serviceProcess, type ServiceProcess } from '../../support/fault-service.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.js';
 import { startRestartableDevServer, type RestartableDevServer } from '../../support/temporal-dev-server.js';
-import { FaultHttp, type StoryWorld } from './story-client.js';
+import { checkStories, type CheckResult } from './story-checks.js';
+import { FaultHttp, type Story, type StoryWorld } from './story-client.js';
 
 /** Set by vitest.faults.config.ts: the fault files run only under `npm run test:faults`. */
 export const inFaultSuite = process.env.WORK_ITEMS_FAULT_SUITE === '1';
@@ -17,7 +18,10 @@ export const inFaultSuite = process.env.WORK_ITEMS_FAULT_SUITE === '1';
 export interface FaultWorld {
   postgres: PostgresServer;
   temporal: RestartableDevServer;
+  /** The first (or only) replica. */
   service: ServiceProcess;
+  /** Every replica: service processes on the same Temporal, PostgreSQL and task queue. */
+  replicas: ServiceProcess[];
   adminToken: string;
   taskQueue: string;
   http: FaultHttp;
@@ -27,6 +31,8 @@ export interface FaultWorld {
   agentId: string;
   agentToken: string;
   runId: string;
+  /** checkStories with this world's client, stores and agent (story-checks.ts says what it checks). */
+  check(stories: Story[], options: { settleMs: number; expectClosed: boolean; otherRefs?: string[] }): Promise<CheckResult>;
   /** The stories' world, for `categoryId`. */
   storyWorld(categoryId: string, overrides?: Partial<StoryWorld>): StoryWorld;
   /** The service's log lines at level error or above (pino level >= 50), and any uncaught error it printed. */
@@ -38,6 +44,8 @@ export interface WorldOptions {
   categories: Record<string, Record<string, unknown>>;
   /** More environment for the service process. */
   serviceEnv?: Record<string, string>;
+  /** How many service processes (default 1), started at the same moment; `http` sends to each in turn. */
+  replicas?: number;
 }
 
 export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld> {
@@ -53,12 +61,20 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
     const adminToken = randomBytes(16).toString('hex');
     const taskQueue = `faults-${randomUUID()}`;
     // No rate limit (the stories all run as one agent), whatever the environment says.
-    const service = await serviceProcess({ temporalAddress: temporal.address, databaseUrl: postgres.url, adminToken, taskQueue, extra: { RATE_LIMIT_PER_SECOND: '', ...options.serviceEnv } });
-    stops.push(async () => {
-      await service.stop();
-      service.dispose();
-    });
-    await service.start();
+    const replicas = await Promise.all(
+      Array.from({ length: options.replicas ?? 1 }, () =>
+        serviceProcess({ temporalAddress: temporal.address, databaseUrl: postgres.url, adminToken, taskQueue, extra: { RATE_LIMIT_PER_SECOND: '', ...options.serviceEnv } }),
+      ),
+    );
+    for (const replica of replicas) {
+      stops.push(async () => {
+        await replica.stop();
+        replica.dispose();
+      });
+    }
+    // At the same moment: migrations and search-attribute registration must not race.
+    await Promise.all(replicas.map((replica) => replica.start()));
+    const service = replicas[0]!;
 
     const pool = new pg.Pool({ connectionString: postgres.url, max: 3, connectionTimeoutMillis: 5_000 });
     pool.on('error', () => undefined);
@@ -67,7 +83,7 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
     stops.push(() => connection.close());
     const temporalClient = new Client({ connection });
 
-    const http = new FaultHttp(service.url);
+    const http = new FaultHttp(replicas.map((replica) => replica.url));
     const agentId = 'agent';
     const made = await http.send('POST', '/v1/resources', { token: adminToken, body: { id: agentId, name: 'Agent', kind: 'human' }, label: 'setup', deadline: Date.now() + 30_000 });
     if (made.status !== 201) throw new Error(`could not create the agent: ${made.status} ${JSON.stringify(made.body)}`);
@@ -81,6 +97,7 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
       postgres,
       temporal,
       service,
+      replicas,
       adminToken,
       taskQueue,
       http,
@@ -89,10 +106,12 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
       agentId,
       agentToken,
       runId,
+      check: (stories, check) => checkStories(stories, { http, adminToken, pool, temporal: temporalClient, taskQueue, agentId, ...check }),
       storyWorld: (categoryId, overrides = {}) => ({ http, agentId, agentToken, categoryId, runId, stepDeadlineMs: 5 * 60_000, ...overrides }),
       serviceErrors: () =>
-        service
-          .logs()
+        replicas
+          .map((replica) => replica.logs())
+          .join('\n')
           .split('\n')
           .filter((line) => {
             try {

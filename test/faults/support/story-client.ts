@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 export interface Attempt {
   /** `story-7/note-1`, `view T-000012`, ... */
   label: string;
+  /** Which of the service's base URLs (replicas) the attempt went to. */
+  replica: number;
   key?: string;
   method: string;
   path: string;
@@ -51,12 +53,22 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
 export class FaultHttp {
   readonly attempts: Attempt[] = [];
   private inFlightNow = 0;
+  private nextReplica = 0;
+  readonly baseUrls: string[];
 
   constructor(
-    readonly baseUrl: string,
+    /** The service's base URL, or its replicas' (each attempt goes to the next, as a round-robin load balancer sends them). */
+    baseUrl: string | string[],
     /** One attempt is abandoned (and counted as a hang) after this long. */
     readonly attemptTimeoutMs = 60_000,
-  ) {}
+  ) {
+    this.baseUrls = Array.isArray(baseUrl) ? baseUrl : [baseUrl];
+  }
+
+  /** A request to one replica (index into baseUrls), not round-robin. */
+  async attemptAt(replica: number, method: string, path: string, options: Omit<SendOptions, 'deadline'>) {
+    return this.attempt(method, path, options, replica);
+  }
 
   /** Requests on the wire now. */
   inFlight(): number {
@@ -64,7 +76,7 @@ export class FaultHttp {
   }
 
   /** One attempt, recorded; a network error or timeout comes back as `error`. */
-  async attempt(method: string, path: string, options: Omit<SendOptions, 'deadline'>): Promise<{ status?: number; body?: any; headers?: Headers; error?: string; record: Attempt }> {
+  async attempt(method: string, path: string, options: Omit<SendOptions, 'deadline'>, replica = this.nextReplica++ % this.baseUrls.length): Promise<{ status?: number; body?: any; headers?: Headers; error?: string; record: Attempt }> {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
     if (options.key) headers['idempotency-key'] = options.key;
     let payload: string | undefined;
@@ -73,10 +85,10 @@ export class FaultHttp {
       payload = JSON.stringify(options.body);
     }
     const startedAt = Date.now();
-    const record: Attempt = { label: options.label, key: options.key, method, path, startedAt, durationMs: 0 };
+    const record: Attempt = { label: options.label, replica, key: options.key, method, path, startedAt, durationMs: 0 };
     this.inFlightNow++;
     try {
-      const res = await fetch(this.baseUrl + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.attemptTimeoutMs) });
+      const res = await fetch(this.baseUrls[replica] + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.attemptTimeoutMs) });
       const text = await res.text();
       let body: any = text;
       try {
