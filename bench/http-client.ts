@@ -42,3 +42,37 @@ export function request(baseUrl: string, method: string, path: string, token: st
     req.end(payload);
   });
 }
+
+/**
+ * A client of many requests, patient as a client should be: a 503 (busy, Retry-After) is sent
+ * again, up to 5 times; every refusal is counted by status and error code (`refused`), and a
+ * request that fails for good is counted and shown (`failures`, the first three) without
+ * stopping the run (`tolerate`).
+ */
+export class PatientClient {
+  readonly refused: Record<string, number> = {};
+  readonly failures: string[] = [];
+
+  constructor(private readonly baseUrl: string) {}
+
+  /** The answer's JSON and its size; throws on a refusal that is not 503, or after 5 retries. */
+  async call(method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await request(this.baseUrl, method, path, token, body);
+      if (res.status < 300) return { json: JSON.parse(res.text), bytes: res.text.length };
+      const key = `${res.status} ${(JSON.parse(res.text) as { error?: string }).error ?? ''}`;
+      this.refused[key] = (this.refused[key] ?? 0) + 1;
+      if (res.status !== 503 || attempt >= 5) throw new Error(`${method} ${path}: ${res.status} ${res.text.slice(0, 300)}`);
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.header('retry-after') ?? 1)));
+    }
+  }
+
+  /** One request of many: a failure is counted and shown, and the run goes on. */
+  async tolerate(what: () => Promise<unknown>): Promise<void> {
+    try {
+      await what();
+    } catch (error) {
+      if (this.failures.push(String((error as Error).message)) <= 3) console.log(`  failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -23,7 +23,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService, type RunningService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
-import { request } from './http-client.js';
+import { PatientClient } from './http-client.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
 
@@ -58,28 +58,10 @@ const rss = () => {
 const fmt = (s: Summary) => `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`;
 
 try {
-  // As a client should: a 503 (the server busy, Retry-After) is sent again, up to 5 times.
-  const refused: Record<string, number> = {};
-  const failures: string[] = [];
-  /** One request of many: a failure is counted and shown, and the run goes on. */
-  const tolerate = async (what: () => Promise<unknown>): Promise<void> => {
-    try {
-      await what();
-    } catch (error) {
-      if (failures.push(String((error as Error).message)) <= 3) console.log(`  failed: ${(error as Error).message}`);
-    }
-  };
-  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> => {
-    for (let attempt = 0; ; attempt++) {
-      const res = await request(service.url, method, path, token, body);
-      const text = res.text;
-      if (res.status < 300) return { json: JSON.parse(text), bytes: text.length };
-      const key = `${res.status} ${(JSON.parse(text) as { error?: string }).error ?? ''}`;
-      refused[key] = (refused[key] ?? 0) + 1;
-      if (res.status !== 503 || attempt >= 5) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-      await new Promise((r) => setTimeout(r, 1000 * Number(res.header('retry-after') ?? 1)));
-    }
-  };
+  const client = new PatientClient(service.url);
+  const { refused, failures } = client;
+  const tolerate = (what: () => Promise<unknown>) => client.tolerate(what);
+  const call = (method: string, path: string, token: string, body?: unknown) => client.call(method, path, token, body);
   const agent = child?.agent ?? ((await call('POST', '/v1/resources', adminToken, { id: 'agent', name: 'Agent', kind: 'human' })).json.token as string);
   await call('PUT', '/v1/categories/scale', adminToken, { name: 'Scale' });
   const ticket = { kind: 'ticket', title: 'Scale', description: 'One of many', primaryContact: 'c@x.example', requester: 'c@x.example', categoryId: 'scale', submit: true };

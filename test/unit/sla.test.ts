@@ -1,7 +1,7 @@
 // The SLA clock's pure figures (R37, R38, R40): due date, stopped time, remaining time, banner.
 
 import { describe, expect, it } from 'vitest';
-import { banner, figures, nextSlaDeadline, shouldRun, type SlaClock, type SlaRule } from '../../workflows/domain/sla/sla.js';
+import { banner, figures, marksDue, nextSlaDeadline, shouldRun, type SlaClock, type SlaRule } from '../../workflows/domain/sla/sla.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -54,6 +54,15 @@ describe('figures', () => {
     expect(nextSlaDeadline(clock)).toBe(T0 + 7.5 * H);
     expect(nextSlaDeadline({ ...clock, atRiskAt: iso(T0 + 7.5 * H) })).toBe(T0 + 10 * H);
     expect(nextSlaDeadline({ ...clock, atRiskAt: iso(T0 + 7.5 * H), breachedAt: iso(T0 + 10 * H) })).toBeUndefined();
+  });
+
+  it('R39: a mark whose exact instant falls between two milliseconds is due at the next whole one, where its timer fires', () => {
+    // 45,001 ms x 0.7 = 31,500.7 ms: the at-risk mark's timer fires at a whole millisecond.
+    const clock: SlaClock = { rule: { ...rule, targetMs: 45_001, atRiskShare: 0.7 }, startedAt: iso(T0), stops: [] };
+    const atRisk = nextSlaDeadline(clock)!;
+    expect(atRisk).toBe(T0 + 31_501);
+    expect(marksDue(clock, new Date(atRisk).getTime())).toEqual(['at_risk']);
+    expect(marksDue(clock, atRisk - 1)).toEqual([]);
   });
 
   it('R37: pause always stops a clock that adds waiting time; listed types too; others never', () => {

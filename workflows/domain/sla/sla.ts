@@ -93,9 +93,14 @@ function lastStart(clock: SlaClock): number {
 }
 
 /** The instant at which the running clock reaches `share` of the target. */
+/**
+ * The instant the clock reaches `share` of its target, in whole milliseconds (the first at or
+ * after the exact one): a mark's timer fires and is recorded at a `Date`, which has no fraction,
+ * so a fractional instant (a target times 0.7, say) would be never quite reached.
+ */
 function instantAtShare(clock: SlaClock, share: number): number {
   const since = lastStart(clock);
-  return advance(clock.rule, since, clock.rule.targetMs * share - elapsedAt(clock, since));
+  return advance(clock.rule, since, Math.ceil(clock.rule.targetMs * share - elapsedAt(clock, since)));
 }
 
 export function dueAt(clock: SlaClock): number | undefined {
