@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
 
   const routes = new Routes(v1, new IdempotencyStore(deps.pool, deps.instanceId), '/v1');
   const config = new ConfigStore(deps.pool);
-  const readModel = new ReadModelStore(deps.pool);
+  const readModel = new ReadModelStore(deps.pool, deps.instanceId);
   const processes = new ProcessStore(deps.pool);
   registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway, !deps.testClock), callers);
   const items = new ItemStore(deps.pool);

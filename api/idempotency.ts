@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ApiError, errorBody } from './errors.js';
-import { GONE_AFTER_S } from './service-instance.js';
+import { abandonedSql } from './service-instance.js';
 
 export interface StoredResponse {
   status: number;
@@ -41,10 +41,7 @@ export class IdempotencyStore {
       `INSERT INTO idempotency_keys (caller, key, request_hash, owner) VALUES ($1, $2, $3, $4)
        ON CONFLICT (caller, key) DO UPDATE SET created_at = now(), owner = $4
          WHERE idempotency_keys.status IS NULL AND idempotency_keys.request_hash = $3
-           AND (idempotency_keys.created_at < now() - interval '2 minutes'
-             OR (idempotency_keys.owner IS NOT NULL AND NOT EXISTS (
-               SELECT 1 FROM service_instances s
-               WHERE s.id = idempotency_keys.owner AND s.seen_at > now() - make_interval(secs => ${GONE_AFTER_S}))))`,
+           AND ${abandonedSql('idempotency_keys.owner', 'idempotency_keys.created_at')}`,
       [caller, key, hash, this.owner ?? null],
     );
     if (taken.rowCount === 0) {
@@ -64,12 +61,44 @@ export class IdempotencyStore {
       response = await execute(`${caller}:${key}`);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status >= 500) {
-        await this.pool.query('DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);
+        await this.release(caller, key);
         throw error;
       }
       response = { status: error.status, body: errorBody(error) };
     }
-    await this.pool.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE caller = $1 AND key = $2', [caller, key, response.status, JSON.stringify(response.body)]);
+    try {
+      await this.pool.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE caller = $1 AND key = $2', [caller, key, response.status, JSON.stringify(response.body)]);
+    } catch (error) {
+      // The answer could not be stored (PostgreSQL went away): the client gets a 503 and sends it
+      // again, which must run again (Temporal applies it once: the same Update id, the same ref).
+      await this.release(caller, key);
+      throw error;
+    }
     return { ...response, replayed: false };
   }
+
+  /**
+   * Frees a key whose request failed, so that its retry runs. When PostgreSQL is away (the usual
+   * reason it failed), the release is tried again every RELEASE_RETRY_MS in the background until
+   * it succeeds: otherwise the key would answer 409 in progress until the two-minute rule.
+   */
+  private async release(caller: string, key: string): Promise<void> {
+    // Only while it is still this process's and unanswered (not once another replica took it over).
+    const attempt = () =>
+      this.pool.query('DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND status IS NULL AND owner IS NOT DISTINCT FROM $3', [caller, key, this.owner ?? null]);
+    try {
+      await attempt();
+    } catch {
+      const until = Date.now() + RELEASE_GIVE_UP_MS;
+      const retry = () =>
+        attempt().catch(() => {
+          if (Date.now() < until) setTimeout(retry, RELEASE_RETRY_MS).unref();
+        });
+      setTimeout(retry, RELEASE_RETRY_MS).unref();
+    }
+  }
 }
+
+/** How often a key that could not be freed is tried again, and for how long (then the two-minute rule frees it). */
+const RELEASE_RETRY_MS = 1_000;
+const RELEASE_GIVE_UP_MS = 2 * 60_000;

@@ -3,6 +3,7 @@
 
 import type pg from 'pg';
 import { allocateLaunchRef } from '../activities/read-model.js';
+import { abandonedSql } from './service-instance.js';
 import type { Kind, State } from '../workflows/domain/item/types.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 
@@ -26,7 +27,11 @@ const SUMMARY_COLUMNS = `ref, kind, state, wait_type AS "waitType", highlighted,
   created_at AS "createdAt", updated_at AS "updatedAt", version`;
 
 export class ReadModelStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** This process in service_instances: an email it was taking is taken over once it is gone. */
+    private readonly owner?: string,
+  ) {}
 
   /** The next human-readable reference, which is also the workflow id (R1). */
   async nextRef(kind: Kind): Promise<string> {
@@ -103,11 +108,11 @@ export class ReadModelStore {
    */
   async claimInboundEmail(messageId: string): Promise<{ claimed: boolean; ref: string }> {
     const { rows } = await this.pool.query(
-      `INSERT INTO inbound_emails (message_id, ref, outcome) VALUES ($1, '', 'pending')
-       ON CONFLICT (message_id) DO UPDATE SET received_at = now()
-         WHERE inbound_emails.outcome = 'pending' AND inbound_emails.received_at < now() - interval '2 minutes'
+      `INSERT INTO inbound_emails (message_id, ref, outcome, owner) VALUES ($1, '', 'pending', $2)
+       ON CONFLICT (message_id) DO UPDATE SET received_at = now(), owner = $2
+         WHERE inbound_emails.outcome = 'pending' AND ${abandonedSql('inbound_emails.owner', 'inbound_emails.received_at')}
        RETURNING ref`,
-      [messageId],
+      [messageId, this.owner ?? null],
     );
     return rows[0] ? { claimed: true, ref: rows[0].ref } : { claimed: false, ref: '' };
   }

@@ -12,6 +12,16 @@ export const HEARTBEAT_MS = 3_000;
 /** How long after its last renewal a process counts as gone (several missed renewals). */
 export const GONE_AFTER_S = 15;
 
+/**
+ * SQL: the process `ownerColumn` names is gone (or the row is older than the fallback rule).
+ * Rows without an owner (written before replicas said who they were) follow the fallback only.
+ */
+export function abandonedSql(ownerColumn: string, startedColumn: string): string {
+  return `(${startedColumn} < now() - interval '2 minutes'
+    OR (${ownerColumn} IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM service_instances s WHERE s.id = ${ownerColumn} AND s.seen_at > now() - make_interval(secs => ${GONE_AFTER_S}))))`;
+}
+
 export class ServiceInstance {
   readonly id = randomUUID();
   private timer: NodeJS.Timeout | undefined;

@@ -32,6 +32,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // On stop, running activities get this long to finish before they are cancelled (and retried
     // by another worker); the whole stop stays within the 30 s that SIGTERM allows.
     shutdownGraceTime: '10 seconds',
+    // And the worker gives up on a graceful stop after this long (an activity that ignores its
+    // cancellation, a poll the server holds): its tasks time out on the server and run elsewhere.
+    shutdownForceTime: '15 seconds',
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
   });
 }

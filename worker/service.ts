@@ -68,6 +68,9 @@ const TEMPORAL_CALL_ATTEMPTS = 4;
 /** How long GET /readyz waits for Temporal to answer. */
 const READY_CHECK_MS = 2_000;
 
+/** A stop step slower than this is logged (with its name). */
+const SLOW_STOP_STEP_MS = 3_000;
+
 /** How long a stop lets HTTP requests in flight finish before it cuts their connections. */
 export const HTTP_DRAIN_MS = 10_000;
 
@@ -86,13 +89,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const namespace = options.namespace ?? 'default';
   const host = options.host ?? '127.0.0.1';
   // What has started so far, stopped in reverse order on stop() or when a later step fails.
-  const stops: Array<() => Promise<unknown>> = [];
+  // Each step is named: a step that fails, or takes more than a few seconds, is logged by name.
+  const stops: Array<{ step: string; stop: () => Promise<unknown> }> = [];
+  const onStop = (step: string, stop: () => Promise<unknown>) => void stops.push({ step, stop });
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((err) => logger.warn({ err }, 'stop step failed'));
+    for (const { step, stop } of stops.splice(0).reverse()) {
+      const t0 = Date.now();
+      await stop().catch((err) => logger.warn({ err, step }, 'stop step failed'));
+      if (Date.now() - t0 > SLOW_STOP_STEP_MS) logger.warn({ step, ms: Date.now() - t0 }, 'a stop step was slow');
+    }
   };
   try {
     const pool = createPool(options.databaseUrl, options.poolMax ?? 5);
-    stops.push(() => pool.end());
+    onStop('database pool', () => pool.end());
     const applied = await migrate(pool);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
@@ -104,29 +113,29 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       address: options.temporalAddress,
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: TEMPORAL_CALL_ATTEMPTS }))],
     });
-    stops.push(() => connection.close());
+    onStop('Temporal client connection', () => connection.close());
     const registered = await ensureSearchAttributes(connection, namespace);
     if (registered.length) logger.info({ registered }, 'search attributes registered');
 
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
-    stops.push(() => workerConnection.close());
+    onStop('Temporal worker connection', () => workerConnection.close());
     const email = { ...emailDeliveryOptionsFromEnv(), ...(options.smtpUrl !== undefined ? { smtpUrl: options.smtpUrl } : {}) };
     const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
-    stops.push(async () => {
+    onStop('worker (drains its tasks)', async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun.catch(() => undefined);
     });
 
     const instance = new ServiceInstance(pool, logger);
     await instance.start();
-    stops.push(() => instance.stop());
+    onStop('replica row in service_instances', () => instance.stop());
 
     const client = new Client({ connection, namespace });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
     const callers = new CallerCache();
-    if ((options.poolMax ?? 5) > 1) stops.push(await listenForTokenChanges(options.databaseUrl, callers, logger));
+    if ((options.poolMax ?? 5) > 1) onStop('token change listener', await listenForTokenChanges(options.databaseUrl, callers, logger));
     const app = createApp({
       pool,
       gateway,
@@ -156,7 +165,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         responding.delete(res);
       });
     });
-    stops.push(async () => {
+    onStop('HTTP (drains its requests and connections)', async () => {
       // Graceful, and without cutting a request a client is sending on a kept-alive connection:
       // no new connections (the listening socket closes, but not the open connections); a
       // request that still arrives on an open connection is refused retryably (503,
@@ -179,9 +188,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     let smtpPort: number | undefined;
     if (options.smtp) {
       const config = new ConfigStore(pool);
-      const intake = { gateway, config, readModel: new ReadModelStore(pool), items: new ItemStore(pool), processes: new ProcessStore(pool) };
+      const intake = { gateway, config, readModel: new ReadModelStore(pool, instance.id), items: new ItemStore(pool), processes: new ProcessStore(pool) };
       const listener = await startSmtpListener(options.smtp, { config, queue: new InboundMessageQueue(pool, intake, logger), logger });
-      stops.push(() => listener.stop());
+      onStop('SMTP listener', () => listener.stop());
       smtpPort = listener.port;
     }
     return { url: `http://${host}:${port}`, ...(smtpPort !== undefined ? { smtpPort } : {}), requestsInFlight: () => inFlight, client, stop: stopAll };

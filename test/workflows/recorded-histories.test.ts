@@ -13,15 +13,11 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alice, bob, WorkflowHarness, type ItemHandle } from '../support/workflow-harness.js';
+import { historyFromJSON, historyToJSON } from '../support/history.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'histories');
-const { History } = proto.temporal.api.history.v1;
 type History = proto.temporal.api.history.v1.IHistory;
 
-/** protobufjs's own JSON form: enums by name, 64-bit numbers and bytes as strings. */
-const historyToJSON = (history: History): string =>
-  JSON.stringify(History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String }));
-const historyFromJSON = (json: unknown): History => History.fromObject(json as Record<string, unknown>);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 

@@ -5,7 +5,13 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
 import pg from 'pg';
+import { WORKFLOWS_PATH } from '../../../worker/create-worker.js';
+import { historyToJSON } from '../../support/history.js';
 import { serviceProcess, type ServiceProcess } from '../../support/fault-service.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.js';
 import { startRestartableDevServer, type RestartableDevServer } from '../../support/temporal-dev-server.js';
@@ -33,6 +39,12 @@ export interface FaultWorld {
   runId: string;
   /** checkStories with this world's client, stores and agent (story-checks.ts says what it checks). */
   check(stories: Story[], options: { settleMs: number; expectClosed: boolean; otherRefs?: string[] }): Promise<CheckResult>;
+  /**
+   * Replays every given item's history (each run, the current one) on this checkout's workflow
+   * code: a history the code does not reproduce (nondeterminism) is an error, and is written to
+   * a file named in it, for a replay test.
+   */
+  replay(refs: string[]): Promise<string[]>;
   /** The stories' world, for `categoryId`. */
   storyWorld(categoryId: string, overrides?: Partial<StoryWorld>): StoryWorld;
   /** The service's log lines at level error or above (pino level >= 50), and any uncaught error it printed. */
@@ -106,6 +118,17 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
       agentId,
       agentToken,
       runId,
+      replay: async (refs) => {
+        const histories = await Promise.all(refs.map(async (ref) => ({ workflowId: ref, history: await temporalClient.workflow.getHandle(ref).fetchHistory() })));
+        const errors: string[] = [];
+        for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: `faults-${taskQueue}` }, histories)) {
+          if (!result.error) continue;
+          const file = join(tmpdir(), `nondeterministic-${result.workflowId}-${randomBytes(3).toString('hex')}.json`);
+          writeFileSync(file, historyToJSON(histories.find((h) => h.workflowId === result.workflowId)!.history));
+          errors.push(`${result.workflowId}: ${result.error.message} (its history: ${file})`);
+        }
+        return errors;
+      },
       check: (stories, check) => checkStories(stories, { http, adminToken, pool, temporal: temporalClient, taskQueue, agentId, ...check }),
       storyWorld: (categoryId, overrides = {}) => ({ http, agentId, agentToken, categoryId, runId, stepDeadlineMs: 5 * 60_000, ...overrides }),
       serviceErrors: () =>
