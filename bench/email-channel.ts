@@ -35,7 +35,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import pino from 'pino';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from '../worker/free-port.js';
 import { rawMessage, type Mail } from '../test/support/smtp-client.js';
 import { SmtpRelay } from '../test/support/smtp-relay.js';
 import { startService } from '../worker/service.js';

@@ -4,8 +4,8 @@
 // by the entry points (with their signal handling, scripts/process-lifecycle.ts) or by a test.
 // GET /metrics then appends what it serves.
 
-import { createServer, type AddressInfo } from 'node:net';
 import { Runtime, type RuntimeOptions } from '@temporalio/worker';
+import { freePort } from './free-port.js';
 
 export interface WorkerMetricsExporter {
   /** Where the exporter serves the worker's metrics. */
@@ -25,15 +25,4 @@ export async function installWorkerMetrics(port = 0): Promise<string> {
   const exporter = await workerMetricsExporter(port);
   Runtime.install({ telemetryOptions: exporter.telemetryOptions });
   return exporter.url;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../tool-paths.js';
+import { freePort } from '../../worker/free-port.js';
 
 export interface ScenarioService {
   url: string;
@@ -111,15 +111,4 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
     if (Date.now() > deadline) throw new Error(`the service was not ready after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, pause));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -12,7 +12,7 @@ import { migrate } from '../../activities/db/migrate.js';
 import { createPool } from '../../activities/db/pool.js';
 import { startService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../worker/free-port.js';
 import { SmtpClient } from '../support/smtp-client.js';
 
 let db: FreshDatabase;

@@ -18,7 +18,7 @@ import { WorkItemGateway } from '../../api/work-item-gateway.js';
 import { startService, type RunningService } from '../../worker/service.js';
 import type { Actor } from '../../workflows/domain/item/types.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../worker/free-port.js';
 import { eventTypes } from '../support/history.js';
 
 const alice: Actor = { id: 'alice', kind: 'human', roles: [] };

@@ -15,7 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/tool-paths.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../worker/free-port.js';
 
 const CHECKS = ['not_a_server_error', 'response_schema_conformance', 'status_code_conformance', 'content_type_conformance'];
 const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 30);

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/tool-paths.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../worker/free-port.js';
 
 export interface ServiceEnv {
   temporalAddress: string;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './free-port.js';
+import { freePort } from '../../worker/free-port.js';
 
 const run = promisify(execFile);
 const FIX = 'run `npm run provision` (installs the postgresql package) or set DATABASE_URL to an existing server';

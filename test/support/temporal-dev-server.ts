@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalCliPath } from '../../scripts/tool-paths.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../worker/free-port.js';
 
 export interface DevServer {
   /** host:port of the frontend gRPC endpoint */
