@@ -6,6 +6,7 @@ import { wallClock, type Clock } from './clock.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, ServerFailure, WorkflowNotFoundError } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -126,6 +127,12 @@ export class WorkItemGateway {
       try {
         return await send();
       } catch (error) {
+        // A workflow task that keeps failing because the code cannot replay the item's history
+        // will not heal with retries: ask the item once (a Query replays the same history).
+        if (workflowTaskFailed(error)) {
+          const replay = await this.replayError(ref);
+          if (replay) throw this.replayFailed(ref, replay, what);
+        }
         if ((notAdmitted(error) || isBusy(error)) && attempt < ADMISSION_RETRIES) {
           await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
           continue;
@@ -146,6 +153,7 @@ export class WorkItemGateway {
       try {
         return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
       } catch (error) {
+        if (cannotReplay(error)) throw this.replayFailed(ref, error, 'view');
         if (isUnanswered(error) && attempt === 0) continue;
         if (workflowTaskFailed(error) && attempt === 0) {
           await sleep(500);
@@ -253,6 +261,8 @@ export class WorkItemGateway {
       return new ApiError(code, failure.message, code === 'invalid_request' ? { issues: [], ...details } : details);
     }
     if (workflowTaskFailed(error)) {
+      const replay = await this.replayError(ref);
+      if (replay) return this.replayFailed(ref, replay, command);
       return new ApiError('item_busy', `${ref}'s workflow task failed (its worker stopped or was overloaded) and Temporal is running it again; send this again in a moment${command === 'view' ? '' : ' (with the same Idempotency-Key)'}.`);
     }
     if (notAdmitted(error)) {
@@ -269,14 +279,51 @@ export class WorkItemGateway {
       // A workflow that completed is a closed item: it takes no more commands.
       if (status === 'COMPLETED') return new ApiError('invalid_transition', `Cannot ${command} an item that is closed: a closed item is final.`, { from: 'closed', command });
       // Terminated, failed, timed out or cancelled in Temporal: stopped outside the item's rules.
-      const historyUrl = this.uiUrlOf(ref);
-      return new ApiError(
-        'needs_operator',
-        `${ref} was stopped in Temporal (${status}), outside the rules of a work item, so it takes no commands until an operator restores it; ${historyUrl ? `its history: ${historyUrl}` : 'GET /v1/work-items/' + ref + '/history shows its history'}.`,
-        { temporalStatus: status, command, ...(historyUrl ? { historyUrl } : {}) },
-      );
+      return this.needsOperator(ref, `was stopped in Temporal (${status}), outside the rules of a work item`, { temporalStatus: status, command });
     }
     return error as Error;
+  }
+
+  /**
+   * The item's code cannot replay its history (a nondeterminism, TMPRL1100): every workflow task
+   * and Query of it fails the same way until an operator resets it to an earlier point or
+   * terminates it. Retrying cannot help, so the caller is told so rather than to retry.
+   */
+  private replayFailed(ref: string, error: unknown, command: string): ApiError {
+    const cause = String(error instanceof Error ? error.message : error).replace(/^\d+ [A-Z_]+: /, '').slice(0, 300);
+    return this.needsOperator(ref, `cannot be replayed by the service's code (${cause})`, { temporalStatus: 'RUNNING', problem: 'nondeterminism', command });
+  }
+
+  /**
+   * Why the item's workflow task keeps failing, when the reason is that its code cannot replay its
+   * history; else undefined. Read from the newest events (the first failure of a failing task is
+   * in history, the retries are not), so it costs one small read, and only on a failure.
+   */
+  private async replayError(ref: string): Promise<string | undefined> {
+    try {
+      const { history } = await this.client.workflowService.getWorkflowExecutionHistoryReverse({
+        namespace: this.options.namespace ?? 'default',
+        execution: { workflowId: ref },
+        maximumPageSize: 50,
+      });
+      for (const event of history?.events ?? []) {
+        if (event.workflowTaskCompletedEventAttributes) return undefined;
+        const failed = event.workflowTaskFailedEventAttributes;
+        if (failed) return failed.cause === NON_DETERMINISTIC ? (failed.failure?.message ?? 'Nondeterminism error') : undefined;
+      }
+    } catch {
+      // No answer about the history: the caller keeps its first reading of the error.
+    }
+    return undefined;
+  }
+
+  private needsOperator(ref: string, what: string, details: Record<string, unknown>): ApiError {
+    const historyUrl = this.uiUrlOf(ref);
+    return new ApiError(
+      'needs_operator',
+      `${ref} ${what}, so it takes no commands until an operator restores it; ${historyUrl ? `its history: ${historyUrl}` : 'GET /v1/work-items/' + ref + '/history shows its history'}.`,
+      { ...details, ...(historyUrl ? { historyUrl } : {}) },
+    );
   }
 
   /** The Temporal status of the item's latest run, or undefined when there is none. */
@@ -295,6 +342,7 @@ export class WorkItemGateway {
 }
 
 const ADMISSION_RETRIES = 10;
+const NON_DETERMINISTIC = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR;
 
 /** The Temporal Schedule of schedule `id` of the API. */
 function scheduleIdOf(id: string): string {
@@ -322,6 +370,11 @@ function notAdmitted(error: unknown): boolean {
 function workflowTaskFailed(error: unknown): boolean {
   const cause = error instanceof ServiceError ? (error.cause as { code?: number; message?: string } | undefined) : undefined;
   return cause?.code === 9 && /unexpected workflow task failure|Workflow Task in failed state/i.test(String(cause.message ?? ''));
+}
+
+/** The worker failed the task or Query because the item's code cannot replay its history. */
+function cannotReplay(error: unknown): boolean {
+  return /\[TMPRL1100\]|Nondeterminism error/.test(String((error as Error | undefined)?.message ?? ''));
 }
 
 function isBusy(error: unknown): boolean {

@@ -56,6 +56,7 @@ import { nextNamedDeadline, type NamedDeadline } from './domain/rules/deadlines.
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { startChildItem } from './child-items.js';
 import { searchAttributesOf } from './search-attributes.js';
+import { ItemClock } from './item-clock.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
@@ -93,7 +94,9 @@ interface ArmedTimer {
 }
 
 export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
-  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : new Date());
+  /** Every instant the item reads comes from here (item-clock.ts says why). */
+  const clock = new ItemClock();
+  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : clock.now());
   const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let shownDetails = ''; // the current details last set (operator-details.ts)
@@ -109,18 +112,18 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   let changedByNotice = false;
 
   // A query may come long after the workflow's last task: figure the SLA as of the caller's time.
-  setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(Date.now(), Date.parse(asOf ?? '') || 0))));
+  setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(clock.ms(), Date.parse(asOf ?? '') || 0))));
 
   setHandler(inboundEmailSignal, (email) => {
-    item = receiveEmail(item, email, new Date()).item;
+    item = receiveEmail(item, email, clock.now()).item;
     settleChange?.();
   });
 
   // The API's way in for email: one round trip, with what the email did.
   setHandler(inboundEmailUpdate, (email) => {
-    const taken = receiveEmail(item, email, new Date());
+    const taken = receiveEmail(item, email, clock.now());
     item = taken.item;
-    const view = toView(item, new Date());
+    const view = toView(item, clock.now());
     settleChange?.(view);
     return { outcome: taken.outcome, view };
   });
@@ -128,19 +131,19 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   // Notices from other items (R25, R29, R19): the receiver ignores a repeat.
   setHandler(actionClosedSignal, (notice) => {
     const before = item;
-    item = actionClosedNotice(item, context.process, notice, new Date());
+    item = actionClosedNotice(item, context.process, notice, clock.now());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
   setHandler(caseCancelledSignal, (notice) => {
     const before = item;
-    item = caseCancelledNotice(item, notice, new Date());
+    item = caseCancelledNotice(item, notice, clock.now());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
   setHandler(childChangedSignal, (notice) => {
     const before = item;
-    item = childChangedNotice(item, notice, new Date());
+    item = childChangedNotice(item, notice, clock.now());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
@@ -149,8 +152,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     setHandler(
       commandUpdates[type],
       (request: CommandRequest) => {
-        item = decide(item, type, request, context);
-        const view = toView(item, new Date());
+        item = decide(item, type, request, context, clock.now());
+        const view = toView(item, clock.now());
         settleChange?.(view);
         return view;
       },
@@ -159,7 +162,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           if (bounded && item.timeline.length >= BUSY_AT_ENTRIES) {
             throw ApplicationFailure.create({ type: 'item_busy', message: `${item.ref} is storing its recent changes; send the command again in a moment.`, nonRetryable: true });
           }
-          void decide(item, type, request, context);
+          void decide(item, type, request, context, clock.now());
         },
       },
     );
@@ -180,9 +183,12 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     timer = armed;
     const summary = `${next.what} at ${new Date(at).toISOString()}`;
     armed.scope
-      .run(() => sleep(Math.max(at - Date.now(), 1), { summary }))
+      .run(() => sleep(Math.max(at - clock.ms(), 1), { summary }))
       .then(
-        () => void (armed.fired = true),
+        () => {
+          armed.fired = true;
+          clock.timerFired(at);
+        },
         () => undefined, // cancelled because the deadline moved
       );
   };
@@ -217,9 +223,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       return measured.chars;
     };
     /** After a change: the operators' search attributes, and the one timer on the next instant due. */
-    const settle = (summary: WorkItemSummary = toSummary(item, new Date())): void => {
+    const settle = (summary: WorkItemSummary = toSummary(item, clock.now())): void => {
       upsertChangedSearchAttributes(summary);
-      if (unstored()) unstoredSince ??= Date.now();
+      if (unstored()) unstoredSince ??= clock.ms();
       armTimer(nextNamedDeadline(item), unstoredSince === undefined ? undefined : { at: unstoredSince + storeAfterMs, what: 'store changes' });
     };
     // A change is settled where it is made (no wake-up of this loop per command); runs recorded
@@ -243,7 +249,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           )
           .then((outcome) => {
             inFlight.delete(email.messageId);
-            item = emailDelivered(item, outcome, new Date());
+            item = emailDelivered(item, outcome, clock.now());
             changedByNotice = true; // stored at once: the lists show the highlight of a failure
             settleChange?.();
           });
@@ -252,7 +258,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
-      const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
+      const changes = { summary: toSummary(item, clock.now()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
       // A notice that arrives while this store runs sets it again: its change is not in this store.
       changedByNotice = false;
       await recordChanges(changes);
@@ -278,14 +284,14 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       if (timer?.fired) {
         timer = undefined;
         const before = item;
-        item = onDeadline(item, new Date());
+        item = onDeadline(item, clock.now());
         changedByTimer ||= item !== before;
       }
       while (hasOutgoing()) {
         await sendOutgoing();
         settle();
       }
-      const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
+      const storeIsDue = unstoredSince !== undefined && clock.ms() >= unstoredSince + storeAfterMs;
       if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
       startDeliveries();
       if (item.state === 'closed') {
@@ -299,8 +305,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           if (inFlight.size === 0 && !unstored()) break;
           await condition(() => inFlight.size === 0);
         }
-        upsertChangedSearchAttributes(toSummary(item, new Date()));
-        return toView(item, new Date());
+        upsertChangedSearchAttributes(toSummary(item, clock.now()));
+        return toView(item, clock.now());
       }
       if (historyIsLong()) {
         // Commands may keep coming: the next run carries what arrived during the last store
@@ -333,7 +339,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const launch = item.flow?.pending[0];
     if (launch) {
       const ref = await launchAction(launch);
-      item = actionLaunched(item, launch.launchId, ref, new Date());
+      item = actionLaunched(item, launch.launchId, ref, clock.now());
       return;
     }
     const notice = item.notices![0];
@@ -370,7 +376,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   async function startCase(launch: CaseLaunch): Promise<void> {
     const loaded = await loadProcess(launch.processId);
     if (!loaded) {
-      item = caseNotStarted(item, `no process ${launch.processId} to start a case of`, new Date());
+      item = caseNotStarted(item, `no process ${launch.processId} to start a case of`, clock.now());
       return;
     }
     const { process, category } = loaded;
@@ -389,7 +395,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       layout: 2,
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     });
-    item = caseStarted(item, ref, new Date());
+    item = caseStarted(item, ref, clock.now());
   }
 
   /** R31: a new ticket of a split, submitted, as the split ticket's child. */
@@ -407,7 +413,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       layout: 2,
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     });
-    item = splitPartStarted(item, part.launchId, ref, new Date());
+    item = splitPartStarted(item, part.launchId, ref, clock.now());
   }
 
   /** R32: a Signal to the other item's current run; an item that has ended needs no notice. */
@@ -433,7 +439,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
         item = { ...item, outbox: item.outbox.filter((e) => !sent.has(e.messageId)) };
       }
       while (item.version !== syncedVersion) {
-        const summary = toSummary(item, new Date());
+        const summary = toSummary(item, clock.now());
         await syncSummary(summary);
         syncedVersion = summary.version;
         upsertChangedSearchAttributes(summary);
@@ -447,13 +453,13 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       );
       if (timer?.fired) {
         timer = undefined;
-        item = onDeadline(item, new Date());
+        item = onDeadline(item, clock.now());
       }
       await flush();
       if (item.state === 'closed') {
         await condition(allHandlersFinished);
         await flush();
-        return toView(item, new Date());
+        return toView(item, clock.now());
       }
       if (historyIsLong()) {
         await condition(allHandlersFinished);
@@ -470,7 +476,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
    * `__temporal_workflow_metadata` query): no command, nothing in history or in the item's state.
    */
   function showDetails(): void {
-    const details = operatorDetails(item, new Date());
+    const details = operatorDetails(item, clock.now());
     if (details === shownDetails) return;
     setCurrentDetails(details);
     shownDetails = details;
@@ -493,12 +499,12 @@ function deliveryError(error: unknown): string {
 }
 
 /** Runs a command through the rules; a refusal becomes a failure the caller reads (code, details). */
-function decide(item: WorkItem, type: CommandType, request: CommandRequest, context: RuleContext): WorkItem {
+function decide(item: WorkItem, type: CommandType, request: CommandRequest, context: RuleContext, now: Date): WorkItem {
   if (request.command.type !== type) {
     throw ApplicationFailure.nonRetryable(`Update ${type} carried a ${request.command.type} command.`, 'invalid_request');
   }
   try {
-    return applyCommand(item, request.actor, request.command, new Date(), context);
+    return applyCommand(item, request.actor, request.command, now, context);
   } catch (error) {
     if (error instanceof Refusal) {
       throw ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true });

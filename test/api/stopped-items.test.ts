@@ -1,8 +1,13 @@
 // An item whose workflow Temporal terminated or failed is not a closed item: commands are refused
 // with needs_operator (409), naming the Temporal status and where to read the history, and never
-// with "a closed item is final". A closed item still answers as closed.
+// with "a closed item is final". So is one whose history the code cannot replay. A closed item
+// still answers as closed.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { createWorker } from '../../worker/create-worker.js';
 import { ApiHarness } from '../support/api-harness.js';
 
 let api: ApiHarness;
@@ -45,4 +50,39 @@ it('R2: a closed item still refuses commands as closed and final', async () => {
   const res = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'otto', body: { text: 'late' } });
   expect(res.status).toBe(409);
   expect(res.body).toMatchObject({ error: 'invalid_transition', from: 'closed' });
+});
+
+it('an item whose history the code cannot replay (a nondeterminism) answers needs_operator to views and to commands, saying why', async () => {
+  const ref = 'T-990001';
+  const taskQueue = `diverging-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  try {
+    // Its first workflow task ran other code...
+    const other = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('../support/diverging/work-item.ts', import.meta.url)) });
+    const input = { ref, kind: 'ticket', createdBy: { id: 'otto', kind: 'human', roles: [] }, fields: { title: 'Diverges', description: 'd' }, submit: false, layout: 2 };
+    const handle = await api.service.client.workflow.start('workItem', { workflowId: ref, taskQueue, args: [input] });
+    await other.runUntil(async () => {
+      for (;;) {
+        const { events } = await handle.fetchHistory();
+        if (events?.some((e) => e.activityTaskScheduledEventAttributes)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    // ...and the service's own code takes it now.
+    const ours = await createWorker({ connection, pool: api.pool, taskQueue });
+    await ours.runUntil(async () => {
+      // A view and a command are both told the item needs an operator, and why: not a 500, and
+      // not a 503 that asks to retry what no retry can mend.
+      const view = await api.request('GET', `/v1/work-items/${ref}`, { as: 'otto' });
+      expect(view.status).toBe(409);
+      expect(view.body).toMatchObject({ error: 'needs_operator', temporalStatus: 'RUNNING', problem: 'nondeterminism', command: 'view' });
+      expect(view.body.message).toMatch(/cannot be replayed .*Nondeterminism/);
+      const note = await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'otto', body: { text: 'anyone there?' } });
+      expect(note.status).toBe(409);
+      expect(note.body).toMatchObject({ error: 'needs_operator', problem: 'nondeterminism', command: 'addNote' });
+    });
+  } finally {
+    await api.service.client.workflow.getHandle(ref).terminate('test over').catch(() => undefined);
+    await connection.close();
+  }
 });

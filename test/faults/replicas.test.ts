@@ -36,13 +36,13 @@ const refusedAtConnect = (a: Attempt) => a.status === undefined && /ECONNREFUSED
 const show = (a: Attempt) => `${new Date(a.startedAt).toISOString()} replica ${a.replica} ${a.label} ${a.method} ${a.path} -> ${a.status ?? a.error} in ${a.durationMs} ms ${a.status && a.status >= 300 ? JSON.stringify(a.body) : ''}`;
 
 /**
- * Not in CI yet: with a replica killed, the surviving worker sometimes writes a history its own
- * code does not replay (a nondeterminism, test/faults/nondeterminism/README.md), and the item
- * stops. FAULT_REPLICAS=1 runs this file.
+ * In CI. FAULT_REPLICAS=0 skips this file (about 5 minutes) when running the suite by hand. Every
+ * item's history is replayed at the end: the nondeterminism this file found once a replica was
+ * killed is fixed (test/faults/nondeterminism/README.md).
  */
-const replicasOn = process.env.FAULT_REPLICAS === '1';
+const replicasOn = process.env.FAULT_REPLICAS !== '0';
 
-describe.skipIf(!inFaultSuite || !replicasOn)('two replicas (FAULT_REPLICAS=1 npm run test:faults)', () => {
+describe.skipIf(!inFaultSuite || !replicasOn)('two replicas', () => {
   let world: FaultWorld;
   beforeAll(async () => {
     world = await startFaultWorld({ replicas: 2, categories: { desk: { name: 'Desk', feedbackWindow: 'PT5S' } } });

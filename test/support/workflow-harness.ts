@@ -202,7 +202,7 @@ export class WorkflowHarness {
   }
 }
 
-const quietLogger = {
+export const quietLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

@@ -1,0 +1,124 @@
+// R17 (a `wait until` ends at its instant, a durable timer) when a Query reaches a worker that did not own the item
+// while the wait's timer has fired and no workflow task has run since.
+//
+// The worker answers such a Query from a history that ends with the timer's TimerFired, so the
+// SDK runs the item's code through that timer with the clock of the *previous* workflow task. Code
+// that decides "is the wait over?" from that clock thinks it is not, arms the timer again, and the
+// worker later sends that command in the real workflow task: a history the same code cannot
+// replay (found by the two-replica fault run; see test/faults/nondeterminism/README.md). Here the
+// same sequence runs deterministically on the dev server: worker A owns the item and stops, the
+// Query waits on the task queue while the timer fires, then worker B starts and takes both.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type pg from 'pg';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { migrate } from '../../activities/db/migrate.js';
+import { createPool } from '../../activities/db/pool.js';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
+import { commandUpdates, viewQuery } from '../../workflows/definitions.js';
+import type { Command } from '../../workflows/domain/item/commands.js';
+import type { WorkItemInput } from '../../workflows/domain/item/types.js';
+import type { workItem } from '../../workflows/work-item.js';
+import { freshDatabase, type FreshDatabase } from '../support/db.js';
+import { alice, quietLogger } from '../support/workflow-harness.js';
+
+let db: FreshDatabase;
+let pool: pg.Pool;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let client: Client;
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  [db, bundle, connection, nativeConnection] = await Promise.all([
+    freshDatabase(inject('databaseUrl')),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    Connection.connect({ address }),
+    NativeConnection.connect({ address }),
+  ]);
+  pool = createPool(db.url);
+  await migrate(pool);
+  await ensureSearchAttributes(connection, 'default');
+  client = new Client({ connection });
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+  await nativeConnection?.close();
+  await connection?.close();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('R17: a wait whose timer fired while its worker was gone ends once, and the history replays, even when a Query reached the next worker first', async () => {
+  const taskQueue = `query-across-timer-${randomUUID()}`;
+  const ref = `T-Q${randomUUID().slice(0, 6)}`;
+  const input: WorkItemInput = {
+    ref,
+    kind: 'ticket',
+    createdBy: alice,
+    fields: { title: 'Invoice 42 missing', description: 'Never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
+    category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
+    submit: true,
+    layout: 2,
+  };
+  const workerA = await createWorker({ connection: nativeConnection, pool, workflowBundle: bundle, taskQueue });
+  const runA = workerA.run();
+  const handle = await client.workflow.start<typeof workItem>('workItem', { workflowId: ref, taskQueue, args: [input] });
+  const command = (c: Command) => handle.executeUpdate(commandUpdates[c.type], { args: [{ actor: alice, command: c }] });
+  await command({ type: 'pickUp' });
+  const waitEnds = Date.now() + 3_000;
+  await command({ type: 'wait', wait: { type: 'until', until: new Date(waitEnds).toISOString() } });
+
+  // Worker A, which owns the item, goes away; a Query is sent while no worker polls, and waits.
+  workerA.shutdown();
+  await runA;
+  const answered = handle.query(viewQuery).then(
+    (view) => view,
+    (error: Error) => error,
+  );
+  // The wait's timer fires while nobody polls: history ends TimerFired, WorkflowTaskScheduled.
+  await until('the wait timer to fire', async () => {
+    const { events } = await handle.fetchHistory();
+    return events?.some((e) => e.timerFiredEventAttributes) ? true : undefined;
+  });
+
+  // Worker B starts: it takes the waiting Query and then the workflow task.
+  const workerB = await createWorker({ connection: nativeConnection, pool, workflowBundle: bundle, taskQueue });
+  try {
+    await workerB.runUntil(async () => {
+      const first = await answered;
+      expect(first).not.toBeInstanceOf(Error);
+      await until('the wait to end', async () => {
+        const view = await handle.query(viewQuery);
+        return view.state === 'in_progress' ? view : undefined;
+      });
+    });
+  } finally {
+    await handle.terminate('test over').catch(() => undefined);
+  }
+
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+  // What the worker did in the workflow task after the fired timer: the store of the ended wait
+  // (an activity), not the same wait's timer again.
+  const next = events.slice(fired + 1).find((e) => e.timerStartedEventAttributes || e.activityTaskScheduledEventAttributes);
+  expect(next?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('recordChanges');
+  const replay = await Worker.runReplayHistory({ workflowBundle: bundle }, history, ref).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  expect(replay).toBeUndefined();
+}, 90_000);
