@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
     if (!app.locals.draining) return next();
     res.setHeader('Connection', 'close');
     res.setHeader('Retry-After', '2');
-    res.status(503).json({ error: 'unavailable', message: 'This replica of the service is restarting: send the request again (another replica, or this one in a moment).' });
+    res.status(503).json({ error: 'unavailable', unavailable: 'replica', message: 'This replica of the service is restarting: send the request again (another replica, or this one in a moment).' });
   });
   app.disable('etag'); // no client sends If-None-Match; hashing every view costs each request
   // One line per request at `info`; above that level the per-request child logger would be work

@@ -154,7 +154,9 @@ export class WorkItemGateway {
         return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
       } catch (error) {
         if (cannotReplay(error)) throw this.replayFailed(ref, error, 'view');
-        if (isUnanswered(error) && attempt === 0) continue;
+        // The worker dropped a run that went past its history (workflows/history-guard.ts): the
+        // next Query is answered from the history replayed.
+        if ((isUnanswered(error) || ranPastHistory(error)) && attempt === 0) continue;
         if (workflowTaskFailed(error) && attempt === 0) {
           await sleep(500);
           continue;
@@ -259,6 +261,9 @@ export class WorkItemGateway {
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
       const code = (failure.type ?? 'invalid_request') as ErrorCode;
       return new ApiError(code, failure.message, code === 'invalid_request' ? { issues: [], ...details } : details);
+    }
+    if (ranPastHistory(error)) {
+      return new ApiError('item_busy', `${ref}'s worker is replaying its history; send this again in a moment.`);
     }
     if (workflowTaskFailed(error)) {
       const replay = await this.replayError(ref);
@@ -370,6 +375,11 @@ function notAdmitted(error: unknown): boolean {
 function workflowTaskFailed(error: unknown): boolean {
   const cause = error instanceof ServiceError ? (error.cause as { code?: number; message?: string } | undefined) : undefined;
   return cause?.code === 9 && /unexpected workflow task failure|Workflow Task in failed state/i.test(String(cause.message ?? ''));
+}
+
+/** The worker failed the Query because the run that would answer it went past its history. */
+function ranPastHistory(error: unknown): boolean {
+  return /went past its history/.test(String((error as Error | undefined)?.message ?? ''));
 }
 
 /** The worker failed the task or Query because the item's code cannot replay its history. */

@@ -67,12 +67,20 @@ try {
     taskQueue: env('TASK_QUEUE'),
     smtpUrl,
     smtp: smtpPort === undefined ? undefined : { port: smtpPort, host: smtpHost },
+    unreadyBeforeCloseMs: stopUnreadyMs(),
   });
   cleanup.add('work-items service', () => service.stop());
   const smtpIn = service.smtpPort === undefined ? 'no inbound SMTP' : `inbound SMTP on ${smtpHost}:${service.smtpPort}`;
   log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace}; ${smtpIn}; outbound SMTP ${smtpUrl ? `via ${hostOf(smtpUrl)}` : 'not configured'})`);
 } catch (err) {
   await failStartup(err, cleanup);
+}
+
+/** STOP_UNREADY_MS: how long a stop answers 503 before it closes its socket (default 2 s). */
+function stopUnreadyMs(): number {
+  const ms = Number(env('STOP_UNREADY_MS') ?? 2_000);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`STOP_UNREADY_MS must be a whole number of milliseconds, 0 or more (it is "${env('STOP_UNREADY_MS')}").`);
+  return ms;
 }
 
 /** host:port of a database or SMTP URL, for log lines that must not show the password. */

@@ -59,6 +59,13 @@ export interface ServiceOptions {
    * while the service stops).
    */
   httpDrain?: 'graceful' | 'in-flight';
+  /**
+   * How long a stop keeps its listening socket open, answering every request (and `/readyz`)
+   * `503`, before it closes it (STOP_UNREADY_MS for `npm run serve`; 0 here). That is the time a
+   * load balancer needs to take the replica out of rotation: a connection that reaches a socket
+   * as it closes is reset, and its client cannot tell whether its request was taken.
+   */
+  unreadyBeforeCloseMs?: number;
   /** Time-skipping mode (for testers): the test server's clock, which the API then reads and skips. */
   testClock?: SkippingClock;
 }
@@ -175,6 +182,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       // by not reusing it near its end. After HTTP_DRAIN_MS, the connections left are closed.
       app.locals.draining = true;
       for (const res of responding) if (!res.headersSent) res.shouldKeepAlive = false;
+      if (options.unreadyBeforeCloseMs) await sleep(options.unreadyBeforeCloseMs);
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
       const deadline = Date.now() + HTTP_DRAIN_MS;
       const open = () => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));

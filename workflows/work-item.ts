@@ -56,7 +56,7 @@ import { nextNamedDeadline, type NamedDeadline } from './domain/rules/deadlines.
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { startChildItem } from './child-items.js';
 import { searchAttributesOf } from './search-attributes.js';
-import { ItemClock } from './item-clock.js';
+import { assertTimerDue } from './history-guard.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
@@ -94,9 +94,7 @@ interface ArmedTimer {
 }
 
 export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
-  /** Every instant the item reads comes from here (item-clock.ts says why). */
-  const clock = new ItemClock();
-  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : clock.now());
+  let item: WorkItem = input.carried ? toCurrentShape(input.carried) : createWorkItem(input, input.createdAt ? new Date(input.createdAt) : new Date());
   const bounded = input.layout === 2;
   const upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
   let shownDetails = ''; // the current details last set (operator-details.ts)
@@ -112,18 +110,18 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   let changedByNotice = false;
 
   // A query may come long after the workflow's last task: figure the SLA as of the caller's time.
-  setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(clock.ms(), Date.parse(asOf ?? '') || 0))));
+  setHandler(viewQuery, (asOf) => toView(item, new Date(Math.max(Date.now(), Date.parse(asOf ?? '') || 0))));
 
   setHandler(inboundEmailSignal, (email) => {
-    item = receiveEmail(item, email, clock.now()).item;
+    item = receiveEmail(item, email, new Date()).item;
     settleChange?.();
   });
 
   // The API's way in for email: one round trip, with what the email did.
   setHandler(inboundEmailUpdate, (email) => {
-    const taken = receiveEmail(item, email, clock.now());
+    const taken = receiveEmail(item, email, new Date());
     item = taken.item;
-    const view = toView(item, clock.now());
+    const view = toView(item, new Date());
     settleChange?.(view);
     return { outcome: taken.outcome, view };
   });
@@ -131,19 +129,19 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   // Notices from other items (R25, R29, R19): the receiver ignores a repeat.
   setHandler(actionClosedSignal, (notice) => {
     const before = item;
-    item = actionClosedNotice(item, context.process, notice, clock.now());
+    item = actionClosedNotice(item, context.process, notice, new Date());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
   setHandler(caseCancelledSignal, (notice) => {
     const before = item;
-    item = caseCancelledNotice(item, notice, clock.now());
+    item = caseCancelledNotice(item, notice, new Date());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
   setHandler(childChangedSignal, (notice) => {
     const before = item;
-    item = childChangedNotice(item, notice, clock.now());
+    item = childChangedNotice(item, notice, new Date());
     changedByNotice ||= item !== before;
     settleChange?.();
   });
@@ -152,8 +150,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     setHandler(
       commandUpdates[type],
       (request: CommandRequest) => {
-        item = decide(item, type, request, context, clock.now());
-        const view = toView(item, clock.now());
+        item = decide(item, type, request, context);
+        const view = toView(item, new Date());
         settleChange?.(view);
         return view;
       },
@@ -162,7 +160,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           if (bounded && item.timeline.length >= BUSY_AT_ENTRIES) {
             throw ApplicationFailure.create({ type: 'item_busy', message: `${item.ref} is storing its recent changes; send the command again in a moment.`, nonRetryable: true });
           }
-          void decide(item, type, request, context, clock.now());
+          void decide(item, type, request, context);
         },
       },
     );
@@ -183,11 +181,11 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     timer = armed;
     const summary = `${next.what} at ${new Date(at).toISOString()}`;
     armed.scope
-      .run(() => sleep(Math.max(at - clock.ms(), 1), { summary }))
+      .run(() => sleep(Math.max(at - Date.now(), 1), { summary }))
       .then(
         () => {
+          assertTimerDue(at);
           armed.fired = true;
-          clock.timerFired(at);
         },
         () => undefined, // cancelled because the deadline moved
       );
@@ -223,9 +221,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       return measured.chars;
     };
     /** After a change: the operators' search attributes, and the one timer on the next instant due. */
-    const settle = (summary: WorkItemSummary = toSummary(item, clock.now())): void => {
+    const settle = (summary: WorkItemSummary = toSummary(item, new Date())): void => {
       upsertChangedSearchAttributes(summary);
-      if (unstored()) unstoredSince ??= clock.ms();
+      if (unstored()) unstoredSince ??= Date.now();
       armTimer(nextNamedDeadline(item), unstoredSince === undefined ? undefined : { at: unstoredSince + storeAfterMs, what: 'store changes' });
     };
     // A change is settled where it is made (no wake-up of this loop per command); runs recorded
@@ -249,7 +247,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           )
           .then((outcome) => {
             inFlight.delete(email.messageId);
-            item = emailDelivered(item, outcome, clock.now());
+            item = emailDelivered(item, outcome, new Date());
             changedByNotice = true; // stored at once: the lists show the highlight of a failure
             settleChange?.();
           });
@@ -258,7 +256,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
 
     /** One store of everything unstored so far (what arrives meanwhile waits for the next). */
     async function store(): Promise<void> {
-      const changes = { summary: toSummary(item, clock.now()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
+      const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
       // A notice that arrives while this store runs sets it again: its change is not in this store.
       changedByNotice = false;
       await recordChanges(changes);
@@ -284,14 +282,14 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       if (timer?.fired) {
         timer = undefined;
         const before = item;
-        item = onDeadline(item, clock.now());
+        item = onDeadline(item, new Date());
         changedByTimer ||= item !== before;
       }
       while (hasOutgoing()) {
         await sendOutgoing();
         settle();
       }
-      const storeIsDue = unstoredSince !== undefined && clock.ms() >= unstoredSince + storeAfterMs;
+      const storeIsDue = unstoredSince !== undefined && Date.now() >= unstoredSince + storeAfterMs;
       if (unstored() && (mustStoreNow() || storeIsDue || historyIsLong())) await store();
       startDeliveries();
       if (item.state === 'closed') {
@@ -305,8 +303,8 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
           if (inFlight.size === 0 && !unstored()) break;
           await condition(() => inFlight.size === 0);
         }
-        upsertChangedSearchAttributes(toSummary(item, clock.now()));
-        return toView(item, clock.now());
+        upsertChangedSearchAttributes(toSummary(item, new Date()));
+        return toView(item, new Date());
       }
       if (historyIsLong()) {
         // Commands may keep coming: the next run carries what arrived during the last store
@@ -339,7 +337,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
     const launch = item.flow?.pending[0];
     if (launch) {
       const ref = await launchAction(launch);
-      item = actionLaunched(item, launch.launchId, ref, clock.now());
+      item = actionLaunched(item, launch.launchId, ref, new Date());
       return;
     }
     const notice = item.notices![0];
@@ -376,7 +374,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
   async function startCase(launch: CaseLaunch): Promise<void> {
     const loaded = await loadProcess(launch.processId);
     if (!loaded) {
-      item = caseNotStarted(item, `no process ${launch.processId} to start a case of`, clock.now());
+      item = caseNotStarted(item, `no process ${launch.processId} to start a case of`, new Date());
       return;
     }
     const { process, category } = loaded;
@@ -395,7 +393,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       layout: 2,
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     });
-    item = caseStarted(item, ref, clock.now());
+    item = caseStarted(item, ref, new Date());
   }
 
   /** R31: a new ticket of a split, submitted, as the split ticket's child. */
@@ -413,7 +411,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       layout: 2,
       ...(input.storeAfterMs !== undefined ? { storeAfterMs: input.storeAfterMs } : {}),
     });
-    item = splitPartStarted(item, part.launchId, ref, clock.now());
+    item = splitPartStarted(item, part.launchId, ref, new Date());
   }
 
   /** R32: a Signal to the other item's current run; an item that has ended needs no notice. */
@@ -439,7 +437,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
         item = { ...item, outbox: item.outbox.filter((e) => !sent.has(e.messageId)) };
       }
       while (item.version !== syncedVersion) {
-        const summary = toSummary(item, clock.now());
+        const summary = toSummary(item, new Date());
         await syncSummary(summary);
         syncedVersion = summary.version;
         upsertChangedSearchAttributes(summary);
@@ -453,13 +451,13 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       );
       if (timer?.fired) {
         timer = undefined;
-        item = onDeadline(item, clock.now());
+        item = onDeadline(item, new Date());
       }
       await flush();
       if (item.state === 'closed') {
         await condition(allHandlersFinished);
         await flush();
-        return toView(item, clock.now());
+        return toView(item, new Date());
       }
       if (historyIsLong()) {
         await condition(allHandlersFinished);
@@ -476,7 +474,7 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
    * `__temporal_workflow_metadata` query): no command, nothing in history or in the item's state.
    */
   function showDetails(): void {
-    const details = operatorDetails(item, clock.now());
+    const details = operatorDetails(item, new Date());
     if (details === shownDetails) return;
     setCurrentDetails(details);
     shownDetails = details;
@@ -499,12 +497,12 @@ function deliveryError(error: unknown): string {
 }
 
 /** Runs a command through the rules; a refusal becomes a failure the caller reads (code, details). */
-function decide(item: WorkItem, type: CommandType, request: CommandRequest, context: RuleContext, now: Date): WorkItem {
+function decide(item: WorkItem, type: CommandType, request: CommandRequest, context: RuleContext): WorkItem {
   if (request.command.type !== type) {
     throw ApplicationFailure.nonRetryable(`Update ${type} carried a ${request.command.type} command.`, 'invalid_request');
   }
   try {
-    return applyCommand(item, request.actor, request.command, now, context);
+    return applyCommand(item, request.actor, request.command, new Date(), context);
   } catch (error) {
     if (error instanceof Refusal) {
       throw ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true });

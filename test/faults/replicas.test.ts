@@ -1,7 +1,9 @@
 // Two replicas: two service processes (API and worker each, `scripts/serve.ts`) on one Temporal
 // dev server, one PostgreSQL and one task queue, started at the same moment (migrations and
 // search-attribute registration must not race). The client sends each attempt to the next
-// replica, as a round-robin load balancer would, so a retry often reaches the other replica.
+// replica, as a round-robin load balancer would, so a retry often reaches the other replica; like
+// a load balancer's passive health check, it sends nothing for 3 s to a replica that refused or
+// reset a connection or said it is restarting.
 //   1. FAULT_REPLICA_STORIES (200) stories; one replica is killed (SIGKILL) in the middle and
 //      started again. Refs stay unique, an Idempotency-Key answered by one replica is replayed by
 //      the other, every story completes, nothing acknowledged is lost or doubled.

@@ -49,11 +49,15 @@ export interface SendOptions {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+/** How long a replica that refused, reset or said it is restarting gets no new requests. */
+const OUT_OF_ROTATION_MS = 3_000;
 
 export class FaultHttp {
   readonly attempts: Attempt[] = [];
   private inFlightNow = 0;
   private nextReplica = 0;
+  /** Replicas out of rotation, until when (ms since epoch). */
+  private readonly outUntil = new Map<number, number>();
   readonly baseUrls: string[];
 
   constructor(
@@ -63,6 +67,26 @@ export class FaultHttp {
     readonly attemptTimeoutMs = 60_000,
   ) {
     this.baseUrls = Array.isArray(baseUrl) ? baseUrl : [baseUrl];
+  }
+
+  /**
+   * The next replica in turn, skipping those out of rotation (unless all are). As a load balancer
+   * with passive health checks does, a replica that refused a connection, reset one, or said it is
+   * restarting (`503`, `unavailable: "replica"`) gets no new requests for OUT_OF_ROTATION_MS: a
+   * replica that stops answers 503 for a moment before it closes its socket (STOP_UNREADY_MS,
+   * 2 s), so no request is on its way to a socket as it closes.
+   */
+  private pickReplica(): number {
+    const now = Date.now();
+    for (let tried = 0; tried < this.baseUrls.length; tried++) {
+      const replica = this.nextReplica++ % this.baseUrls.length;
+      if ((this.outUntil.get(replica) ?? 0) <= now) return replica;
+    }
+    return this.nextReplica++ % this.baseUrls.length;
+  }
+
+  private takeOutOfRotation(replica: number): void {
+    if (this.baseUrls.length > 1) this.outUntil.set(replica, Date.now() + OUT_OF_ROTATION_MS);
   }
 
   /** A request to one replica (index into baseUrls), not round-robin. */
@@ -76,7 +100,7 @@ export class FaultHttp {
   }
 
   /** One attempt, recorded; a network error or timeout comes back as `error`. */
-  async attempt(method: string, path: string, options: Omit<SendOptions, 'deadline'>, replica = this.nextReplica++ % this.baseUrls.length): Promise<{ status?: number; body?: any; headers?: Headers; error?: string; record: Attempt }> {
+  async attempt(method: string, path: string, options: Omit<SendOptions, 'deadline'>, replica = this.pickReplica()): Promise<{ status?: number; body?: any; headers?: Headers; error?: string; record: Attempt }> {
     const headers: Record<string, string> = { authorization: `Bearer ${options.token}` };
     if (options.key) headers['idempotency-key'] = options.key;
     let payload: string | undefined;
@@ -98,11 +122,13 @@ export class FaultHttp {
       }
       record.status = res.status;
       record.retryAfter = res.headers.get('retry-after');
+      if (res.status === 503 && body?.unavailable === 'replica') this.takeOutOfRotation(replica);
       if (res.status >= 300) record.body = body;
       return { status: res.status, body, headers: res.headers, record };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       record.error = e.name === 'TimeoutError' ? `no answer within ${this.attemptTimeoutMs} ms` : `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}`;
+      if (e.name !== 'TimeoutError') this.takeOutOfRotation(replica);
       return { error: record.error, record };
     } finally {
       this.inFlightNow--;
