@@ -128,7 +128,7 @@ export class WorkItemGateway {
         return await send();
       } catch (error) {
         // A workflow task that keeps failing because the code cannot replay the item's history
-        // will not heal with retries: ask the item once (a Query replays the same history).
+        // will not heal with retries: the newest events of that history say whether it is so.
         if (workflowTaskFailed(error)) {
           const replay = await this.replayError(ref);
           if (replay) throw this.replayFailed(ref, replay, what);
