@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createWorker } from '../../worker/create-worker.js';
+import { pollUntil } from '../faults/support/story-client.js';
 import { ApiHarness } from '../support/api-harness.js';
 
 let api: ApiHarness;
@@ -61,13 +62,7 @@ it('an item whose history the code cannot replay (a nondeterminism) answers need
     const other = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('../support/diverging/work-item.ts', import.meta.url)) });
     const input = { ref, kind: 'ticket', createdBy: { id: 'otto', kind: 'human', roles: [] }, fields: { title: 'Diverges', description: 'd' }, submit: false, layout: 2 };
     const handle = await api.service.client.workflow.start('workItem', { workflowId: ref, taskQueue, args: [input] });
-    await other.runUntil(async () => {
-      for (;;) {
-        const { events } = await handle.fetchHistory();
-        if (events?.some((e) => e.activityTaskScheduledEventAttributes)) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    });
+    await other.runUntil(pollUntil('its first task to run', async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes), 30_000, 50));
     // ...and the service's own code takes it now.
     const ours = await createWorker({ connection, pool: api.pool, taskQueue });
     await ours.runUntil(async () => {

@@ -29,6 +29,20 @@ export const bob: Actor = { id: 'bob', kind: 'human', roles: [] };
 export const sam: Actor = { id: 'sam', kind: 'human', roles: ['supervisor'] };
 export const robbie: Actor = { id: 'robbie', kind: 'robot', roles: [] };
 
+/** A ticket's input (a draft unless `submit`), with sensible complete fields. */
+export function ticketInput(ref: string, overrides: Partial<WorkItemInput> = {}): WorkItemInput {
+  return {
+    ref,
+    kind: 'ticket',
+    createdBy: alice,
+    fields: { title: 'Invoice 42 missing', description: 'Supplier says invoice 42 was never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
+    category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
+    submit: false,
+    layout: 2,
+    ...overrides,
+  };
+}
+
 export class WorkflowHarness {
   readonly handles: ItemHandle[] = [];
   readonly items: ItemStore;
@@ -70,16 +84,7 @@ export class WorkflowHarness {
    */
   async ticket(overrides: Partial<WorkItemInput> = {}, addressable = false): Promise<ItemHandle> {
     const ref = addressable ? await this.nextRef('ticket') : `T-${String(++this.counter).padStart(6, '0')}`;
-    const input: WorkItemInput = {
-      ref,
-      kind: 'ticket',
-      createdBy: alice,
-      fields: { title: 'Invoice 42 missing', description: 'Supplier says invoice 42 was never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
-      category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
-      submit: false,
-      layout: 2,
-      ...overrides,
-    };
+    const input = ticketInput(ref, overrides);
     const handle = await this.env.client.workflow.start<typeof workItem>('workItem', {
       workflowId: addressable ? ref : `${ref}-${randomUUID().slice(0, 8)}`,
       taskQueue: this.taskQueue,

@@ -20,10 +20,10 @@ import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import { commandUpdates, viewQuery } from '../../workflows/definitions.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
-import type { WorkItemInput } from '../../workflows/domain/item/types.js';
 import type { workItem } from '../../workflows/work-item.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
-import { alice, quietLogger } from '../support/workflow-harness.js';
+import { pollUntil } from '../faults/support/story-client.js';
+import { alice, quietLogger, ticketInput } from '../support/workflow-harness.js';
 
 let db: FreshDatabase;
 let pool: pg.Pool;
@@ -53,27 +53,10 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 test('R17: a wait whose timer fired while its worker was gone ends once, and the history replays, even when a Query reached the next worker first', async () => {
   const taskQueue = `query-across-timer-${randomUUID()}`;
   const ref = `T-Q${randomUUID().slice(0, 6)}`;
-  const input: WorkItemInput = {
-    ref,
-    kind: 'ticket',
-    createdBy: alice,
-    fields: { title: 'Invoice 42 missing', description: 'Never paid.', primaryContact: 'ann@example.com', requester: 'ann@example.com' },
-    category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 },
-    submit: true,
-    layout: 2,
-  };
+  const input = ticketInput(ref, { submit: true });
   const workerA = await createWorker({ connection: nativeConnection, pool, workflowBundle: bundle, taskQueue });
   const runA = workerA.run();
   const handle = await client.workflow.start<typeof workItem>('workItem', { workflowId: ref, taskQueue, args: [input] });
@@ -90,10 +73,7 @@ test('R17: a wait whose timer fired while its worker was gone ends once, and the
     (error: Error) => error,
   );
   // The wait's timer fires while nobody polls: history ends TimerFired, WorkflowTaskScheduled.
-  await until('the wait timer to fire', async () => {
-    const { events } = await handle.fetchHistory();
-    return events?.some((e) => e.timerFiredEventAttributes) ? true : undefined;
-  });
+  await pollUntil('the wait timer to fire', async () => (await handle.fetchHistory()).events?.some((e) => e.timerFiredEventAttributes), 30_000, 100);
 
   // Worker B starts: it takes the waiting Query and then the workflow task.
   const workerB = await createWorker({ connection: nativeConnection, pool, workflowBundle: bundle, taskQueue });
@@ -103,10 +83,7 @@ test('R17: a wait whose timer fired while its worker was gone ends once, and the
       // sends it again) and the run is dropped, so the workflow task replays the history.
       const first = await answered;
       if (first instanceof Error) expect(first.message).toMatch(/went past its history/);
-      await until('the wait to end', async () => {
-        const view = await handle.query(viewQuery);
-        return view.state === 'in_progress' ? view : undefined;
-      });
+      await pollUntil('the wait to end', async () => (await handle.query(viewQuery)).state === 'in_progress', 30_000, 100);
     });
   } finally {
     await handle.terminate('test over').catch(() => undefined);
