@@ -225,13 +225,15 @@ describe('cases started on a schedule (R9)', () => {
       'a scheduled case',
       async () => {
         const items = (await api.request('GET', '/v1/queues/scheduled')).body.items as Array<{ ref: string; kind: string; title: string; createdAt: string }>;
-        return items.find((i) => i.kind === 'case' && i.title === 'Scheduled supplier review');
+        // The earliest: with a run every 2 s, a slow poll may already see the second.
+        return items.filter((i) => i.kind === 'case' && i.title === 'Scheduled supplier review').sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
       },
       20_000,
     );
-    // On time: the case was created when the schedule said, give or take the machine's load.
+    // On time: the first case was created when the schedule said, give or take the machine's load
+    // (1.5 s late measured on an idle machine; the bound allows for a loaded CI run).
     expect(Date.parse(first.createdAt)).toBeGreaterThanOrEqual(due - 1000);
-    expect(Date.parse(first.createdAt)).toBeLessThan(due + 5000);
+    expect(Date.parse(first.createdAt)).toBeLessThan(due + 8000);
     const v = await caseWhen(first.ref, 'its first stage', (x) => x.actions?.length === 2);
     expect(v).toMatchObject({ state: 'todo', processVersion: 1, queue: 'scheduled' });
 

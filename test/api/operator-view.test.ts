@@ -77,9 +77,9 @@ describe('an item in the Temporal UI', () => {
     expect(waiting).toMatch(/- \*\*SLA:\*\* Waiting: Paused 7h 59m before due/);
     expect(waiting).not.toContain('Highlighted');
 
-    // A wait until two seconds from now ends on the item's timer: back in progress, highlighted (R15, R17).
+    // A wait until four seconds from now ends on the item's timer: back in progress, highlighted (R15, R17).
     await api.act(ref, '/cancel-wait', {}, 'alice');
-    await api.act(ref, '/wait', { type: 'until', until: new Date(Date.now() + 2_000).toISOString() }, 'alice');
+    await api.act(ref, '/wait', { type: 'until', until: new Date(Date.now() + 4_000).toISOString() }, 'alice');
     const ended = await detailsWhen(ref, 'the until wait to end on its timer', (d) => d.includes('until_reached'));
     expect(ended).toContain('- **State:** in_progress');
     expect(ended).toContain('- **Highlighted** (until its owner next acts on it)');

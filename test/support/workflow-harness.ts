@@ -163,7 +163,7 @@ export class WorkflowHarness {
   }
 
   /** Polls the view until `predicate` holds (signals are asynchronous). */
-  async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string, timeoutMs = 5_000): Promise<WorkItemView> {
+  async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string, timeoutMs = 15_000): Promise<WorkItemView> {
     let last: WorkItemView | undefined;
     for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
       last = await this.view(handle);
