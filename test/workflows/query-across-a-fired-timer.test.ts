@@ -80,9 +80,10 @@ test('R17: a wait whose timer fired while its worker was gone ends once, and the
   try {
     await workerB.runUntil(async () => {
       // The worker refuses to keep a run that went past its history: the Query fails (the API
-      // sends it again) and the run is dropped, so the workflow task replays the history.
+      // sends it again) and the run is dropped, so the workflow task replays the history. (On a
+      // loaded machine the server may give up on the Query before worker B polls: no answer.)
       const first = await answered;
-      if (first instanceof Error) expect(first.message).toMatch(/went past its history/);
+      if (first instanceof Error) expect(first.message).toMatch(/went past its history|deadline|no poller/i);
       await pollUntil('the wait to end', async () => (await handle.query(viewQuery)).state === 'in_progress', 30_000, 100);
     });
   } finally {
