@@ -129,7 +129,8 @@ export class WorkItemGateway {
       } catch (error) {
         // A workflow task that keeps failing because the code cannot replay the item's history
         // will not heal with retries: the newest events of that history say whether it is so.
-        if (workflowTaskFailed(error)) {
+        // (On the last attempt, translate() reads them.)
+        if (workflowTaskFailed(error) && attempt < ADMISSION_RETRIES) {
           const replay = await this.replayError(ref);
           if (replay) throw this.replayFailed(ref, replay, what);
         }

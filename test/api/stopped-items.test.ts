@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createWorker } from '../../worker/create-worker.js';
 import { pollUntil } from '../faults/support/story-client.js';
 import { ApiHarness } from '../support/api-harness.js';
+import { ticketInput } from '../support/workflow-harness.js';
 
 let api: ApiHarness;
 
@@ -60,7 +61,7 @@ it('an item whose history the code cannot replay (a nondeterminism) answers need
   try {
     // Its first workflow task ran other code...
     const other = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('../support/diverging/work-item.ts', import.meta.url)) });
-    const input = { ref, kind: 'ticket', createdBy: { id: 'otto', kind: 'human', roles: [] }, fields: { title: 'Diverges', description: 'd' }, submit: false, layout: 2 };
+    const input = ticketInput(ref, { createdBy: { id: 'otto', kind: 'human', roles: [] } });
     const handle = await api.service.client.workflow.start('workItem', { workflowId: ref, taskQueue, args: [input] });
     await other.runUntil(pollUntil('its first task to run', async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes), 30_000, 50));
     // ...and the service's own code takes it now.
