@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { bareUpdates } from './bare-updates.js';
+import { temporalStories } from './temporal-stories.js';
 import { openBenchTarget } from './bench-target.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
@@ -84,14 +85,22 @@ async function main(): Promise<void> {
 
     // Baseline: the same number of bare Update round trips, same concurrency.
     const baseline = await bareUpdates(temporalAddress, stories.count, CONCURRENCY);
+    // The floor: the same stories' Temporal work alone (the history's shape, no API, no rules).
+    const floor = await temporalStories(temporalAddress, STORIES, CONCURRENCY);
+    // And under it, a workflow's lifecycle alone: start, six bare Updates, completion.
+    const lifecycle = await temporalStories(temporalAddress, STORIES, CONCURRENCY, true);
 
     const row = (name: string, s: Summary, perSecond: string) =>
       `${name.padEnd(34)} n=${String(s.count).padStart(5)}  p50=${s.p50.toFixed(1).padStart(7)} ms  p99=${s.p99.toFixed(1).padStart(7)} ms  ${perSecond}`;
     console.log(`\nTicket stories: ${STORIES} stories, ${CONCURRENCY} at a time, ${stories.count / STORIES} requests each`);
     console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
     console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
-    console.log(`  stories: ${storiesCpu}\n  bare Updates: ${baseline.cpu}`);
+    console.log(row("the stories' Temporal work alone", floor.summary, `${(STORIES / floor.seconds).toFixed(2)} stories/s`));
+    console.log(row('a bare lifecycle of as many requests', lifecycle.summary, `${(STORIES / lifecycle.seconds).toFixed(2)} stories/s`));
+    console.log(`  stories: ${storiesCpu}\n  bare Updates: ${baseline.cpu}\n  Temporal work alone: ${floor.cpu}\n  bare lifecycle: ${lifecycle.cpu}`);
     console.log(`ratio p50 request / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
+    console.log(`ratio p50 Temporal work alone / bare update: ${(floor.summary.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(floor.summary.p99 / baseline.summary.p99).toFixed(2)}x (the floor under the API's ratio)`);
+    console.log(`ratio p50 bare lifecycle / bare update: ${(lifecycle.summary.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(lifecycle.summary.p99 / baseline.summary.p99).toFixed(2)}x`);
     for (const [kind, latencies] of Object.entries(byKind)) {
       const s = summarise(latencies);
       console.log(`  ${row(kind, s, `ratio p50 ${(s.p50 / baseline.summary.p50).toFixed(2)}x  p99 ${(s.p99 / baseline.summary.p99).toFixed(2)}x`)}`);
