@@ -2,26 +2,19 @@
 // concurrency, in the calling process.
 
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { finish, ping, type noop } from './noop-workflow.js';
+import { withOwnWorker } from './own-worker.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
 
 /** `cpu` says what the timed Updates alone cost each process (bundling and warm-up excluded). */
 export async function bareUpdates(address: string, total: number, concurrency: number): Promise<{ summary: Summary; seconds: number; cpu: string }> {
-  const taskQueue = `bench-noop-${randomUUID()}`;
-  const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)) });
-  const { Client, Connection } = await import('@temporalio/client');
-  const client = new Client({ connection: await Connection.connect({ address }) });
-  const latencies: number[] = [];
-  let cpu = '';
-  const seconds = await worker.runUntil(async () => {
+  return withOwnWorker(address, new URL('./noop-workflow.ts', import.meta.url), undefined, async (client, taskQueue) => {
     const handles = await Promise.all(
       Array.from({ length: concurrency }, () => client.workflow.start<typeof noop>('noop', { taskQueue, workflowId: `noop-${randomUUID()}` })),
     );
     await handles[0].executeUpdate(ping, { args: [0] }); // warm-up
+    const latencies: number[] = [];
     let lane = 0;
     const port = address.split(':').at(-1) ?? '';
     const cpu0 = cpuSnapshot(port);
@@ -32,12 +25,9 @@ export async function bareUpdates(address: string, total: number, concurrency: n
       await handle.executeUpdate(ping, { args: [i] });
       latencies.push(performance.now() - s);
     });
-    const elapsed = (performance.now() - t0) / 1000;
-    cpu = cpuPerRequest(cpu0, cpuSnapshot(port), total);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuPerRequest(cpu0, cpuSnapshot(port), total);
     await Promise.all(handles.map((h) => h.executeUpdate(finish)));
-    return elapsed;
+    return { summary: summarise(latencies), seconds, cpu };
   });
-  await connection.close();
-  await client.connection.close();
-  return { summary: summarise(latencies), seconds, cpu };
 }

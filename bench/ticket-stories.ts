@@ -98,9 +98,11 @@ async function main(): Promise<void> {
     console.log(row("the stories' Temporal work alone", floor.summary, `${(STORIES / floor.seconds).toFixed(2)} stories/s`));
     console.log(row('a bare lifecycle of as many requests', lifecycle.summary, `${(STORIES / lifecycle.seconds).toFixed(2)} stories/s`));
     console.log(`  stories: ${storiesCpu}\n  bare Updates: ${baseline.cpu}\n  Temporal work alone: ${floor.cpu}\n  bare lifecycle: ${lifecycle.cpu}`);
-    console.log(`ratio p50 request / bare update: ${(stories.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(stories.p99 / baseline.summary.p99).toFixed(2)}x`);
-    console.log(`ratio p50 Temporal work alone / bare update: ${(floor.summary.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(floor.summary.p99 / baseline.summary.p99).toFixed(2)}x (the floor under the API's ratio)`);
-    console.log(`ratio p50 bare lifecycle / bare update: ${(lifecycle.summary.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(lifecycle.summary.p99 / baseline.summary.p99).toFixed(2)}x`);
+    const ratio = (name: string, s: Summary, after = '') =>
+      console.log(`ratio p50 ${name} / bare update: ${(s.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(s.p99 / baseline.summary.p99).toFixed(2)}x${after}`);
+    ratio('request', stories);
+    ratio('Temporal work alone', floor.summary, " (the floor under the API's ratio)");
+    ratio('bare lifecycle', lifecycle.summary);
     for (const [kind, latencies] of Object.entries(byKind)) {
       const s = summarise(latencies);
       console.log(`  ${row(kind, s, `ratio p50 ${(s.p50 / baseline.summary.p50).toFixed(2)}x  p99 ${(s.p99 / baseline.summary.p99).toFixed(2)}x`)}`);
