@@ -15,6 +15,15 @@
 // Query fails and the API sends it again), and the next real task replays the history from its
 // start. In a history as Temporal records it the deadline has always passed, so recorded
 // histories replay as before.
+//
+// The same run can go past an activity's outcome (a Query whose history ends in
+// ActivityTaskCompleted, with the next workflow task not started yet): found by the two-replica
+// fault run, where the code stored, then went on past the store ahead of the Update the next task
+// brought. An activity's outcome comes in a workflow task that starts after the one that
+// scheduled it has completed and the activity has run, so by the workflow's clock it always
+// arrives later than it was scheduled; an outcome read at the very clock of its scheduling can
+// only be such a run, and the guard throws as above. (A run that took other tasks between the
+// scheduling and the outcome reads a later clock by then, and is not recognised.)
 
 /** Throws when the timer armed for `at` (epoch ms) fires before `at` by the workflow's clock. */
 export function assertTimerDue(at: number): void {
@@ -23,6 +32,16 @@ export function assertTimerDue(at: number): void {
     throw new Error(
       `A timer due at ${new Date(at).toISOString()} fired ${early} ms early by the workflow's clock: this run went past its history ` +
         "(a Query's history ended in the fired timer); failing the activation so that the worker replays the item's history.",
+    );
+  }
+}
+
+/** Throws when an activity scheduled at `scheduledAt` (the workflow's clock then) has its outcome read at that same clock. */
+export function assertOutcomeAfter(scheduledAt: number, what: string): void {
+  if (Date.now() <= scheduledAt) {
+    throw new Error(
+      `The outcome of ${what}, scheduled at ${new Date(scheduledAt).toISOString()}, arrived at the same instant by the workflow's clock: this run went past its history ` +
+        "(a Query's history ended in the activity's outcome); failing the activation so that the worker replays the item's history.",
     );
   }
 }

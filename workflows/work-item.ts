@@ -56,7 +56,7 @@ import { nextNamedDeadline, type NamedDeadline } from './domain/rules/deadlines.
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal, commandUpdates, inboundEmailSignal, inboundEmailUpdate, viewQuery } from './definitions.js';
 import { startChildItem } from './child-items.js';
 import { searchAttributesOf } from './search-attributes.js';
-import { assertTimerDue } from './history-guard.js';
+import { assertOutcomeAfter, assertTimerDue } from './history-guard.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
@@ -240,12 +240,14 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       for (const email of item.delivering ?? []) {
         if (inFlight.has(email.messageId)) continue;
         inFlight.add(email.messageId);
+        const scheduledAt = Date.now();
         void deliverEmail({ messageId: email.messageId })
           .then(
             () => ({ messageId: email.messageId, delivery: 'sent' as const }),
             (error: unknown) => ({ messageId: email.messageId, delivery: 'failed' as const, error: deliveryError(error) }),
           )
           .then((outcome) => {
+            assertOutcomeAfter(scheduledAt, `the delivery of ${email.messageId}`);
             inFlight.delete(email.messageId);
             item = emailDelivered(item, outcome, new Date());
             changedByNotice = true; // stored at once: the lists show the highlight of a failure
@@ -259,7 +261,9 @@ export async function workItem(input: WorkItemInput): Promise<WorkItemView> {
       const changes = { summary: toSummary(item, new Date()), entries: item.timeline, resolutionTags: item.resolutionTags, emails: item.outbox, deliveries: item.deliveryUpdates ?? [] };
       // A notice that arrives while this store runs sets it again: its change is not in this store.
       changedByNotice = false;
+      const scheduledAt = Date.now();
       await recordChanges(changes);
+      assertOutcomeAfter(scheduledAt, 'a store');
       const lastSeq = changes.entries.at(-1)?.seq ?? 0;
       const sent = new Set(changes.emails.map((e) => e.messageId));
       item = {
