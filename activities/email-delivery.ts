@@ -15,9 +15,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type pg from 'pg';
-import { TEXT_REF_PREFIX } from '../api/item-store.js';
+import { ConfigTables } from '../store/config-store.js';
+import { OutboundEmailTable } from '../store/outbound-email-store.js';
 import { parseDurationMs } from '../workflows/domain/item/duration.js';
-import { outboundMessage, type StoredOutboundEmail } from './outbound-message.js';
+import { outboundMessage } from './outbound-message.js';
 
 export interface EmailDeliveryOptions {
   /** The relay, e.g. smtp://127.0.0.1:1025 (pooled unless the URL says pool=false). */
@@ -54,35 +55,23 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
     return transport;
   };
   const giveUpAfterMs = options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+  const emails = new OutboundEmailTable(pool);
+  const config = new ConfigTables(pool);
 
   async function sender(): Promise<string> {
-    if (options.from) return options.from;
-    const { rows } = await pool.query<{ address: string }>('SELECT address FROM mailboxes ORDER BY address LIMIT 1');
-    return rows[0]?.address ?? 'desk@localhost';
-  }
-
-  async function storedEmail(messageId: string): Promise<(StoredOutboundEmail & { delivery: string }) | undefined> {
-    const { rows } = await pool.query<StoredOutboundEmail & { delivery: string }>(
-      `SELECT o.message_id AS "messageId", o.ref, o.recipients, o.subject, o.delivery, o.in_reply_to AS "inReplyTo",
-              COALESCE(t.body, o.body) AS body
-       FROM outbound_emails o LEFT JOIN texts t ON o.body = $2 || t.id
-       WHERE o.message_id = $1`,
-      [messageId, TEXT_REF_PREFIX],
-    );
-    return rows[0];
+    return options.from ?? (await config.firstMailboxAddress()) ?? 'desk@localhost';
   }
 
   return {
     async deliverEmail({ messageId }: { messageId: string }): Promise<void> {
-      const email = await storedEmail(messageId);
+      const email = await emails.email(messageId);
       if (!email) throw ApplicationFailure.nonRetryable(`outbound email ${messageId} is not stored`, 'email_not_stored');
       if (email.delivery === 'sent') return; // accepted by the relay on an earlier attempt
-      const claimed = await pool.query(`UPDATE outbound_emails SET delivery = 'sending' WHERE message_id = $1 AND delivery = 'queued'`, [messageId]);
-      if (claimed.rowCount === 0) {
+      if (!(await emails.claimForSending(messageId))) {
         const said = email.delivery === 'sending'
           ? `outcome unknown: the service stopped while the relay was taking this email, so it is not sent again; check the relay for Message-ID ${messageId}`
-          : (await pool.query<{ last_error: string | null }>('SELECT last_error FROM outbound_emails WHERE message_id = $1', [messageId])).rows[0]?.last_error ?? 'failed';
-        await pool.query(`UPDATE outbound_emails SET delivery = 'failed', last_error = $2 WHERE message_id = $1`, [messageId, said]);
+          : (await emails.lastError(messageId)) ?? 'failed';
+        await emails.markFailed(messageId, said);
         throw ApplicationFailure.nonRetryable(said, 'email_outcome_unknown');
       }
       try {
@@ -90,7 +79,7 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
       } catch (error) {
         await failedAttempt(messageId, error);
       }
-      await pool.query(`UPDATE outbound_emails SET delivery = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE message_id = $1`, [messageId]);
+      await emails.markSent(messageId);
     },
   };
 
@@ -102,10 +91,7 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
     const refused = isPermanent(error);
     const givingUp = refused || Date.now() - info.scheduledTimestampMs >= giveUpAfterMs;
     const said = refused ? `the relay refused the message: ${message}` : givingUp ? `gave up after ${info.attempt} attempts: ${message}` : message;
-    await pool.query(
-      `UPDATE outbound_emails SET attempts = attempts + 1, last_error = $2, delivery = CASE WHEN $3 THEN 'failed' ELSE 'queued' END WHERE message_id = $1`,
-      [messageId, said, givingUp],
-    );
+    await emails.noteFailedAttempt(messageId, said, givingUp);
     if (givingUp) throw ApplicationFailure.nonRetryable(said, refused ? 'email_refused' : 'email_gave_up');
     throw ApplicationFailure.retryable(said, 'email_relay_unavailable');
   }

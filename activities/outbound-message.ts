@@ -4,14 +4,9 @@
 // threads it. Header values are single lines: a line break (refused by the API already) becomes
 // a space here too, so nothing in a subject or an address can start a header of its own.
 
-export interface StoredOutboundEmail {
-  messageId: string;
-  ref: string;
-  recipients: string[];
-  subject: string;
-  body: string;
-  inReplyTo: string | null;
-}
+import type { StoredOutboundEmail } from '../store/outbound-email-store.js';
+
+export type { StoredOutboundEmail };
 
 export interface OutboundMessage {
   from: string;

@@ -1,9 +1,15 @@
 // The activities a work-item workflow calls, as types the workflow can import without I/O code.
 
-import type { CaseProcess, CategorySnapshot, DeliveryUpdate, OutboundEmail, TimelineEntry, WorkItemSummary } from '../workflows/domain/item/types.js';
+import type { CaseProcess, CategorySnapshot, DeliveryUpdate, OutboundEmail, TimelineEntry, WorkItem, WorkItemSummary } from '../workflows/domain/item/types.js';
 
 /** Everything about an item not yet stored outside its workflow, all of it already in history. */
 export interface ItemChanges {
+  /**
+   * The item as it stands once this store is done: its tail, outbox, resolution tags and delivery
+   * updates empty (they are stored by this same call). Views are read from it.
+   */
+  item: WorkItem;
+  /** Its list row, figured at the workflow's time. */
   summary: WorkItemSummary;
   /** Timeline entries to store, by (ref, seq); a repeat is a no-op. */
   entries: TimelineEntry[];
@@ -11,8 +17,8 @@ export interface ItemChanges {
   resolutionTags: number[];
   /** Outbound emails to queue; a repeat is a no-op. */
   emails: OutboundEmail[];
-  /** Delivery outcomes of stored `email_out` entries (absent from runs recorded before delivery). */
-  deliveries?: DeliveryUpdate[];
+  /** Delivery outcomes of stored `email_out` entries. */
+  deliveries: DeliveryUpdate[];
 }
 
 export interface WorkItemActivities {
@@ -31,8 +37,4 @@ export interface WorkItemActivities {
    * the worker's give-up time has passed since the first attempt.
    */
   deliverEmail(email: { messageId: string }): Promise<void>;
-  /** Upserts the item's summary row; an older version never overwrites a newer one. (Runs started before layout 2.) */
-  syncSummary(summary: WorkItemSummary): Promise<void>;
-  /** Hands outbound emails to delivery (the outbox table); a repeat is a no-op. (Runs started before layout 2.) */
-  deliverEmails(emails: OutboundEmail[]): Promise<void>;
 }

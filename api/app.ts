@@ -3,6 +3,7 @@
 
 import express, { type Express } from 'express';
 import type pg from 'pg';
+import { pingPool } from '../store/db/connection-check.js';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { authenticate, CallerCache } from './auth.js';
@@ -15,7 +16,7 @@ import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { LOG_REDACTION } from './log-redaction.js';
-import { ReadModelStore } from './read-model-store.js';
+import { ReadModelStore } from '../store/read-model-store.js';
 import { Routes } from './route.js';
 import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
@@ -24,7 +25,7 @@ import { registerListRoutes } from './routes/list-routes.js';
 import { registerTestClockRoutes } from './routes/test-clock-routes.js';
 import type { SkippingClock } from './clock.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
-import { ItemStore } from './item-store.js';
+import { ItemStore } from '../store/item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
 export interface AppDeps {
@@ -94,12 +95,12 @@ export function createApp(deps: AppDeps): Express {
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
-  if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, readModel, gateway: deps.gateway });
+  if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.get('/readyz', async (_req, res) => {
-    const [temporal, postgres] = await Promise.allSettled([deps.temporalReady(), deps.pool.query('SELECT 1')]);
+    const [temporal, postgres] = await Promise.allSettled([deps.temporalReady(), pingPool(deps.pool)]);
     const ok = temporal.status === 'fulfilled' && postgres.status === 'fulfilled';
     res.status(ok ? 200 : 503).json({ ok, temporal: temporal.status === 'fulfilled', postgres: postgres.status === 'fulfilled' });
   });

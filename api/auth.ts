@@ -4,6 +4,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
+import { ConfigTables } from '../store/config-store.js';
 import type { Caller } from './caller.js';
 import { ApiError } from './errors.js';
 
@@ -55,14 +56,15 @@ export class CallerCache {
 }
 
 export function authenticate(pool: pg.Pool, adminToken: string, cache: CallerCache = new CallerCache()): RequestHandler {
+  const resources = new ConfigTables(pool);
   const lookUp = async (token: string): Promise<Caller | undefined> => {
     const hash = hashToken(token);
     const cached = cache.get(hash);
     if (cached) return cached;
-    const { rows } = await pool.query('SELECT id, kind, roles, queues FROM resources WHERE token_hash = $1 AND active', [hash]);
-    if (!rows[0]) return undefined;
-    cache.set(hash, rows[0] as Caller);
-    return rows[0] as Caller;
+    const holder = await resources.activeTokenHolder(hash);
+    if (!holder) return undefined;
+    cache.set(hash, holder);
+    return holder;
   };
   return async (req, res, next) => {
     const header = req.header('authorization') ?? '';

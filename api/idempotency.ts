@@ -7,8 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { IdempotencyTable } from '../store/idempotency-store.js';
 import { ApiError, errorBody } from './errors.js';
-import { abandonedSql } from './service-instance.js';
 
 export interface StoredResponse {
   status: number;
@@ -17,11 +17,15 @@ export interface StoredResponse {
 }
 
 export class IdempotencyStore {
+  private readonly keys: IdempotencyTable;
+
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     /** The process running the requests (service_instances.id); absent, only the two-minute rule applies. */
     private readonly owner?: string,
-  ) {}
+  ) {
+    this.keys = new IdempotencyTable(pool);
+  }
 
   /**
    * Runs `execute` once per (caller, key); `fingerprint` identifies the request, so that a key
@@ -37,17 +41,9 @@ export class IdempotencyStore {
     // Take the key, or take it over when its first request was abandoned: its process is gone,
     // or it started more than two minutes ago. (Taking over a request that still runs somewhere
     // is harmless: both send the same Update id, or start the same ref, to Temporal.)
-    const taken = await this.pool.query(
-      `INSERT INTO idempotency_keys (caller, key, request_hash, owner) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (caller, key) DO UPDATE SET created_at = now(), owner = $4
-         WHERE idempotency_keys.status IS NULL AND idempotency_keys.request_hash = $3
-           AND ${abandonedSql('idempotency_keys.owner', 'idempotency_keys.created_at')}`,
-      [caller, key, hash, this.owner ?? null],
-    );
-    if (taken.rowCount === 0) {
-      const { rows } = await this.pool.query('SELECT request_hash, status, response FROM idempotency_keys WHERE caller = $1 AND key = $2', [caller, key]);
-      const first = rows[0];
-      if (first && first.request_hash !== hash) {
+    if (!(await this.keys.take(caller, key, hash, this.owner ?? null))) {
+      const first = await this.keys.first(caller, key);
+      if (first && first.requestHash !== hash) {
         throw new ApiError('idempotency_key_reused', 'This Idempotency-Key was used for a different request; use a new key.');
       }
       if (!first || first.status === null) {
@@ -67,7 +63,7 @@ export class IdempotencyStore {
       response = { status: error.status, body: errorBody(error) };
     }
     try {
-      await this.pool.query('UPDATE idempotency_keys SET status = $3, response = $4 WHERE caller = $1 AND key = $2', [caller, key, response.status, JSON.stringify(response.body)]);
+      await this.keys.answer(caller, key, response.status, response.body);
     } catch (error) {
       // The answer could not be stored (PostgreSQL went away): the client gets a 503 and sends it
       // again, which must run again (Temporal applies it once: the same Update id, the same ref).
@@ -84,8 +80,7 @@ export class IdempotencyStore {
    */
   private async release(caller: string, key: string): Promise<void> {
     // Only while it is still this process's and unanswered (not once another replica took it over).
-    const attempt = () =>
-      this.pool.query('DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND status IS NULL AND owner IS NOT DISTINCT FROM $3', [caller, key, this.owner ?? null]);
+    const attempt = () => this.keys.release(caller, key, this.owner ?? null);
     try {
       await attempt();
     } catch {

@@ -7,15 +7,15 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import type { WorkItemView } from '../workflows/domain/item/view.js';
+import { toSummary } from '../workflows/domain/item/view.js';
 import type { InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
 import { toActor, type Caller } from './caller.js';
 import { bareAddress, type ConfigStore, type Mailbox } from './config-store.js';
 import { ApiError } from './errors.js';
 import type { ProcessStore } from './process-store.js';
-import type { ReadModelStore } from './read-model-store.js';
+import type { ReadModelStore } from '../store/read-model-store.js';
 import { InboundEmailBody, InboundOutcome } from './schemas.js';
-import type { ItemStore } from './item-store.js';
+import type { ItemStore } from '../store/item-store.js';
 import { newPartOf } from './quoted-reply.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
@@ -62,9 +62,10 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
   await readModel.completeInboundEmail(email.messageId, result.ref, result.outcome);
   return result;
 
-  /** Starts a new item; one already started under its ref (by an earlier delivery) stands. */
-  function startItem(input: WorkItemInput): Promise<WorkItemView> {
-    return gateway.startOrView(input);
+  /** Starts a new item and stores its state; one already started under its ref (by an earlier delivery) stands. */
+  async function startItem(input: WorkItemInput): Promise<void> {
+    const item = await gateway.startOrFind(input);
+    await items.save(item, toSummary(item, gateway.now()));
   }
 
   /** A reference for a new item, noted in the claim before the item's workflow starts. */
@@ -93,13 +94,13 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     const mailbox = await config.mailboxFor(e.to);
     if (!mailbox) {
       const ref = await newRef();
-      await items.mirror(await startItem(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' })));
+      await startItem(emailBorn(ref, e, c, { closeAs: 'rejected_unknown_address' }));
       return { outcome: 'rejected_unknown_address', ref };
     }
     if (mailbox.starts === 'case') return startCase(mailbox, e, c);
     const category = mailbox.categoryId ? await config.categorySnapshot(mailbox.categoryId) : undefined;
     const ref = await newRef();
-    await items.mirror(await startItem(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined })));
+    await startItem(emailBorn(ref, e, c, { category, queue: mailbox.queue ?? undefined }));
     return { outcome: 'created', ref };
   }
 
@@ -115,7 +116,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
       kind: 'case',
       fields: { shortDescription: e.subject || '(no subject)', description: e.body, primaryContact: e.from, requester: e.from },
     };
-    await items.mirror(await startItem(input));
+    await startItem(input);
     return { outcome: 'created', ref };
   }
 
@@ -131,7 +132,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     try {
       const taken = await gateway.takeEmail(ref, e);
       if (taken.outcome === 'closed') return undefined;
-      await items.mirror(taken.view);
+      await items.save(taken.item, toSummary(taken.item, gateway.now()));
       return { outcome: taken.outcome, ref };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -146,7 +147,7 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
     const closed = await readModel.summary(closedRef); // the read model outlives Temporal's retention
     const category = closed?.categoryId ? await config.categorySnapshot(closed.categoryId).catch(() => undefined) : undefined;
     const ref = await newRef();
-    await items.mirror(await startItem(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] })));
+    await startItem(emailBorn(ref, e, c, { category, queue: closed?.queue ?? undefined, linkedRefs: [closedRef] }));
     await readModel.link(closedRef, ref, 'follow_up'); // R32: both ways
     return { outcome: 'created_follow_up', ref };
   }

@@ -8,6 +8,7 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { InboundMessageTable, type StoredMessage } from '../store/inbound-message-store.js';
 import type { Caller } from './caller.js';
 import { ApiError, fromZod } from './errors.js';
 import { takeEmail, type InboundEmailDeps } from './inbound-email.js';
@@ -21,13 +22,7 @@ export const SMTP_CALLER: Caller = { id: 'smtp', kind: 'integration', roles: [],
 export const INBOUND_CONCURRENCY = 16;
 const MAX_RETRY_DELAY_MS = 60_000;
 
-export interface StoredMessage {
-  messageId: string;
-  mailFrom: string;
-  rcptTo: string[];
-  remoteAddress: string;
-  raw: Buffer;
-}
+export type { StoredMessage };
 
 interface Pending {
   id: number;
@@ -40,20 +35,19 @@ export class InboundMessageQueue {
   private readonly retries = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  private readonly messages: InboundMessageTable;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly intake: InboundEmailDeps,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.messages = new InboundMessageTable(pool);
+  }
 
   /** Stores a message durably; the listener answers 250 once this resolves. */
   async store(message: StoredMessage): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      'INSERT INTO inbound_messages (message_id, mail_from, rcpt_to, remote_address, raw) VALUES ($1,$2,$3,$4,$5) RETURNING id',
-      [message.messageId, message.mailFrom, message.rcptTo, message.remoteAddress, message.raw],
-    );
-    return Number(rows[0].id);
+    return this.messages.insert(message);
   }
 
   /** Takes a stored message (already parsed when the listener has it at hand). */
@@ -65,9 +59,9 @@ export class InboundMessageQueue {
 
   /** Every message stored and not processed yet, in the order received. */
   async resumeUnprocessed(): Promise<number> {
-    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM inbound_messages WHERE processed_at IS NULL ORDER BY id');
-    for (const row of rows) this.enqueue(Number(row.id));
-    return rows.length;
+    const ids = await this.messages.unprocessed();
+    for (const id of ids) this.enqueue(id);
+    return ids.length;
   }
 
   async stop(): Promise<void> {
@@ -92,10 +86,10 @@ export class InboundMessageQueue {
     try {
       let envelope = rcptTo;
       if (!parsed || !envelope) {
-        const { rows } = await this.pool.query<{ raw: Buffer; rcpt_to: string[]; processed_at: Date | null }>('SELECT raw, rcpt_to, processed_at FROM inbound_messages WHERE id = $1', [id]);
-        if (!rows[0] || rows[0].processed_at) return;
-        parsed ??= await parseRawEmail(rows[0].raw);
-        envelope = rows[0].rcpt_to;
+        const stored = await this.messages.unprocessedMessage(id);
+        if (!stored) return;
+        parsed ??= await parseRawEmail(stored.raw);
+        envelope = stored.rcptTo;
       }
       await storeAttachments(this.pool, parsed.attachments);
       // The envelope's recipients route the message (a mailbox may be Bcc'd); the headers' follow.
@@ -103,7 +97,7 @@ export class InboundMessageQueue {
       const body = InboundEmailBody.safeParse(email);
       if (!body.success) throw fromZod(body.error, 'body');
       const taken = await takeEmail(this.intake, body.data, SMTP_CALLER);
-      await this.pool.query('UPDATE inbound_messages SET processed_at = now(), outcome = $2, ref = $3, attempts = attempts + 1, last_error = NULL WHERE id = $1', [id, taken.outcome, taken.ref]);
+      await this.messages.markTaken(id, taken.outcome, taken.ref);
     } catch (error) {
       await this.failed(id, error).catch((err) => this.logger.error({ err, id }, 'could not record an inbound message failure; it is retried at the next start'));
     }
@@ -114,11 +108,11 @@ export class InboundMessageQueue {
     const final = error instanceof ApiError && error.status >= 400 && error.status < 500 && error.code !== 'idempotency_in_progress';
     if (final) {
       this.logger.warn({ id, error: message }, 'inbound message rejected');
-      await this.pool.query(`UPDATE inbound_messages SET processed_at = now(), outcome = 'rejected', attempts = attempts + 1, last_error = $2 WHERE id = $1`, [id, message]);
+      await this.messages.markRejected(id, message);
       return;
     }
-    const { rows } = await this.pool.query<{ attempts: number }>('UPDATE inbound_messages SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts', [id, message]);
-    const delay = Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** Math.min(rows[0]?.attempts ?? 1, 16));
+    const attempts = await this.messages.noteFailedAttempt(id, message);
+    const delay = Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** Math.min(attempts ?? 1, 16));
     this.logger.warn({ id, error: message, retryInMs: delay }, 'inbound message not taken yet; retrying');
     const timer = setTimeout(() => {
       this.retries.delete(timer);

@@ -9,11 +9,13 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import { importProblems, type LegacyImport as Imported } from '../workflows/domain/legacy/imported-item.js';
 import type { Actor, CaseProcess, CategorySnapshot, WorkItemInput } from '../workflows/domain/item/types.js';
+import { toSummary } from '../workflows/domain/item/view.js';
 import type { ConfigStore } from './config-store.js';
 import { ApiError } from './errors.js';
-import type { ItemStore } from './item-store.js';
+import type { ItemStore } from '../store/item-store.js';
+import { LegacyImportTable } from '../store/legacy-import-store.js';
 import type { ProcessStore } from './process-store.js';
-import type { ReadModelStore } from './read-model-store.js';
+import type { ReadModelStore } from '../store/read-model-store.js';
 import type { LegacyImport } from './schemas.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
@@ -33,10 +35,10 @@ export interface ImportDeps {
 }
 
 export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor): Promise<{ items: Array<{ legacyRef: string; ref: string; imported: boolean }> }> {
-  const { pool, gateway, readModel, items } = deps;
+  const { gateway, readModel, items } = deps;
+  const imports = new LegacyImportTable(deps.pool);
   const legacyRefs = batch.items.map((i) => i.legacyRef);
-  const { rows } = await pool.query<{ legacy_ref: string; ref: string }>('SELECT legacy_ref, ref FROM legacy_imports WHERE legacy_ref = ANY($1)', [legacyRefs]);
-  const existing = new Map(rows.map((r) => [r.legacy_ref, r.ref]));
+  const existing = await imports.importedAs(legacyRefs);
 
   // Check every new item; refuse the batch when any has a problem.
   const fresh = batch.items.map((item, index) => ({ item, index })).filter(({ item }) => !existing.has(item.legacyRef));
@@ -63,8 +65,7 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
   const started: string[] = [];
   try {
     for (const input of inputs) {
-      const { rowCount } = await pool.query('INSERT INTO legacy_imports (legacy_ref, ref) VALUES ($1, $2) ON CONFLICT (legacy_ref) DO NOTHING', [input.imported!.legacyRef, input.ref]);
-      if (rowCount === 0) throw new ApiError('idempotency_in_progress', `${input.imported!.legacyRef} is being imported by another request; send the batch again shortly.`);
+      if (!(await imports.claim(input.imported!.legacyRef, input.ref))) throw new ApiError('idempotency_in_progress', `${input.imported!.legacyRef} is being imported by another request; send the batch again shortly.`);
       claimed.push(input.imported!.legacyRef);
     }
     for (let i = 0; i < inputs.length; i += STARTS_AT_ONCE) {
@@ -72,9 +73,9 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
       // otherwise start after the clean-up, and stay.
       const results = await Promise.allSettled(
         inputs.slice(i, i + STARTS_AT_ONCE).map(async (input) => {
-          const view = await gateway.start(input);
+          const item = await gateway.start(input);
           started.push(input.ref);
-          await items.mirror(view);
+          await items.save(item, toSummary(item, gateway.now()));
         }),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -82,8 +83,8 @@ export async function importBatch(deps: ImportDeps, batch: Batch, actor: Actor):
     }
   } catch (error) {
     await Promise.allSettled(started.map((ref) => gateway.terminate(ref, 'its import batch failed')));
-    if (started.length) await pool.query('DELETE FROM work_items WHERE ref = ANY($1)', [started]).catch(() => undefined);
-    if (claimed.length) await pool.query('DELETE FROM legacy_imports WHERE legacy_ref = ANY($1)', [claimed]).catch(() => undefined);
+    if (started.length) await items.forget(started).catch(() => undefined);
+    if (claimed.length) await imports.release(claimed).catch(() => undefined);
     if (error instanceof ApiError) throw error;
     throw new ApiError('unavailable', `The import failed part way (${(error as Error).message}); nothing of the batch was imported: send it again.`);
   }

@@ -1,6 +1,6 @@
 // GET /metrics, in Prometheus's text format, for operators:
 // - HTTP requests by route, method and status, with a latency histogram;
-// - work-item figures from the read model, read at each scrape: open items by kind and state,
+// - work-item figures from the read model, read at each scrape (store/metrics-store.ts): open items by kind and state,
 //   breached open items, the oldest unassigned `todo` per queue, inbound SMTP messages not yet
 //   taken, outbound email not delivered yet and failed;
 // - the Temporal worker's own metrics (the SDK core's exporter, when the process installed it:
@@ -9,6 +9,7 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import client from 'prom-client';
+import { OperationalFigures } from '../store/metrics-store.js';
 
 export interface Metrics {
   /** Records every request's route, method, status and duration. */
@@ -19,6 +20,7 @@ export interface Metrics {
 }
 
 export function createMetrics(pool: pg.Pool, workerMetricsUrl?: string): Metrics {
+  const figures = new OperationalFigures(pool);
   const registry = new client.Registry();
   const requests = new client.Histogram({
     name: 'work_items_http_request_duration_seconds',
@@ -32,25 +34,19 @@ export function createMetrics(pool: pg.Pool, workerMetricsUrl?: string): Metrics
     new client.Gauge({ name, help, labelNames, registers: [registry], async collect() { this.reset(); await collect(this); } });
 
   gauge('work_items_open', 'Work items not closed, by kind and state', ['kind', 'state'], async (g) => {
-    const { rows } = await pool.query<{ kind: string; state: string; n: number }>("SELECT kind, state, count(*)::int AS n FROM work_items WHERE state <> 'closed' GROUP BY kind, state");
-    for (const r of rows) g.set({ kind: r.kind, state: r.state }, r.n);
+    for (const r of await figures.openItems()) g.set({ kind: r.kind, state: r.state }, r.n);
   });
   gauge('work_items_breached_open', 'Open work items whose SLA is breached (R39)', [], async (g) => {
-    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM work_items WHERE breached AND state <> 'closed'");
-    g.set(rows[0].n);
+    g.set(await figures.breachedOpenItems());
   });
   gauge('work_items_oldest_todo_age_seconds', 'Age of the oldest unassigned todo item of each queue (since its last change)', ['queue'], async (g) => {
-    const { rows } = await pool.query<{ queue: string; age: number }>(
-      "SELECT queue, extract(epoch FROM now() - min(updated_at))::float8 AS age FROM work_items WHERE state = 'todo' AND assignee IS NULL AND queue IS NOT NULL GROUP BY queue",
-    );
-    for (const r of rows) g.set({ queue: r.queue }, r.age);
+    for (const r of await figures.oldestTodoAges()) g.set({ queue: r.queue }, r.age);
   });
   gauge('work_items_inbound_smtp_pending', 'Inbound SMTP messages stored (answered 250) and not taken yet', [], async (g) => {
-    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM inbound_messages WHERE processed_at IS NULL');
-    g.set(rows[0].n);
+    g.set(await figures.pendingInboundMessages());
   });
   gauge('work_items_outbound_email', 'Outbound emails by delivery state', ['delivery'], async (g) => {
-    const { rows } = await pool.query<{ delivery: string; n: number }>('SELECT delivery, count(*)::int AS n FROM outbound_emails GROUP BY delivery');
+    const rows = await figures.outboundEmailsByDelivery();
     for (const d of ['queued', 'sending', 'sent', 'failed']) g.set({ delivery: d }, rows.find((r) => r.delivery === d)?.n ?? 0);
   });
 

@@ -9,6 +9,7 @@ import { convert } from 'html-to-text';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type pg from 'pg';
 import type { z } from 'zod';
+import { storeAttachments as storeAttachmentContents } from '../store/attachment-store.js';
 import type { AttachmentMeta } from '../workflows/domain/item/types.js';
 import type { InboundEmailBody } from './schemas.js';
 
@@ -68,9 +69,5 @@ export function htmlToText(html: string): string {
 
 /** Stores each attachment's content once, by its hash. */
 export async function storeAttachments(pool: pg.Pool, attachments: ParsedRawEmail['attachments']): Promise<void> {
-  if (attachments.length === 0) return;
-  await pool.query('INSERT INTO attachments (sha256, content) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (sha256) DO NOTHING', [
-    attachments.map((a) => a.meta.sha256),
-    attachments.map((a) => a.content),
-  ]);
+  await storeAttachmentContents(pool, attachments.map((a) => ({ sha256: a.meta.sha256, content: a.content })));
 }

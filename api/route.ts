@@ -2,7 +2,7 @@
 // path, query, body and Idempotency-Key, the idempotent replay) and describes the same path,
 // schemas and every status it can answer in the OpenAPI document, so the two cannot drift.
 
-import { TEXT_REF_PREFIX } from './item-store.js';
+import { TEXT_REF_PREFIX } from '../store/text-ref.js';
 import { OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Request, Router } from 'express';
 import { z } from 'zod';

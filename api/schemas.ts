@@ -4,9 +4,61 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/item/duration.js';
-import { RESOLUTION_METHODS, STATES, WAIT_TYPES } from '../workflows/domain/item/types.js';
+import {
+  KINDS,
+  RESOLUTION_METHODS,
+  STATES,
+  WAIT_END_REASONS,
+  WAIT_TYPES,
+  type TimelineEntry as DomainTimelineEntry,
+  type WaitType,
+  type WorkItemSummary as DomainSummary,
+} from '../workflows/domain/item/types.js';
+import type { MappedStatus as DomainMappedStatus } from '../workflows/domain/legacy/status-mapping.js';
+import type { CaseActionView as DomainCaseActionView, WireWorkItemView } from '../workflows/domain/item/view.js';
 
 extendZodWithOpenApi(z);
+
+// --- the wire agrees with the domain (checked by tsc) --------------------------------------------
+//
+// A response schema that restates a domain type is checked against it at compile time: below
+// each such schema, `type _ = Agrees<Agreement<typeof Schema, DomainType>>` fails `tsc`, naming
+// the fields, unless
+//   1. both have the same fields at every depth (objects, arrays' elements; index signatures
+//      aside): a field added to or dropped from either side alone fails;
+//   2. every value of the domain type is valid input of the schema (optional where the domain's
+//      is, every enum member the domain's has);
+//   3. what the schema parses is a value of the domain type (no plain string for an enum, no
+//      optional field the domain requires).
+// (Kinds, states and wait types are spelled once, as KINDS, STATES and WAIT_TYPES in
+// workflows/domain/item/types.ts: schemas use z.enum of those, or a subset of them by
+// .extract/.exclude, whose words tsc checks against the list.)
+
+/** The named fields of T (an index signature, as TimelineEntry's, aside). */
+type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: 0 };
+/** Every field of T at every depth, as a path: `sla.dueAt`, `actions[].state`. */
+type FieldPaths<T, At extends string = ''> = T extends readonly (infer E)[]
+  ? FieldPaths<NonNullable<E>, `${At}[]`>
+  : T extends object
+    ? { [K in NamedKeys<T> & string]: Join<At, K> | FieldPaths<NonNullable<T[K & keyof T]>, Join<At, K>> }[NamedKeys<T> & string]
+    : never;
+type Join<At extends string, K extends string> = At extends '' ? K : `${At}.${K}`;
+/** The fields of A whose type is not assignable to B's. */
+type Disagreeing<A, B> = { [K in keyof A & keyof B]-?: [A[K]] extends [B[K]] ? never : K }[keyof A & keyof B];
+
+/** `true` when the schema S describes exactly the domain type T; else what is wrong (see above). */
+export type Agreement<S extends z.ZodType, T> =
+  [Exclude<FieldPaths<T>, FieldPaths<z.output<S>>>] extends [never]
+    ? [Exclude<FieldPaths<z.output<S>>, FieldPaths<T>>] extends [never]
+      ? [T] extends [z.input<S>]
+        ? [z.output<S>] extends [T]
+          ? true
+          : { schemaParsesWhatTheDomainTypeIsNot: Disagreeing<z.output<S>, T> }
+        : { domainValuesTheSchemaRefuses: Disagreeing<T, z.input<S>> }
+      : { fieldsTheDomainTypeLacks: Exclude<FieldPaths<z.output<S>>, FieldPaths<T>> }
+    : { fieldsTheSchemaLacks: Exclude<FieldPaths<T>, FieldPaths<z.output<S>>> };
+/** Compiles only when its argument is `true` (an Agreement that holds). */
+type Agrees<Holds extends true> = Holds;
 
 /** Text with something in it besides whitespace (stored trimmed). */
 const text = z.string().regex(/\S/, 'must not be blank').trim();
@@ -51,6 +103,9 @@ export const IdempotencyKey = z
   .regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII without spaces, 1 to 200 characters')
   .openapi({ description: 'A repeat with the same key returns the first response and changes nothing more.' });
 
+/** What a caller or a mailbox starts: a ticket or a case (a case launches its actions). */
+const creatableKind = z.enum(KINDS).exclude(['action']);
+
 export const ErrorBody = z
   .object({ error: z.string(), message: z.string() })
   .catchall(z.unknown())
@@ -93,13 +148,14 @@ export const CategoryPut = z
         target: duration,
         calendarId: id.optional(),
         addWaitingTime: z.boolean().optional(),
-        stopOn: z.array(z.enum(['pause', 'more_info', 'until'])).optional(),
+        stopOn: z.array(z.enum(WAIT_TYPES).extract(['pause', 'more_info', 'until'])).optional(),
         atRiskShare: z.number().gt(0).max(1).optional(),
       })
       .strict()
       .optional(),
     launchedCaseResolution: z
-      .enum(['customer_communication', 'no_customer_response', 'rejected'])
+      .enum(RESOLUTION_METHODS)
+      .extract(['customer_communication', 'no_customer_response', 'rejected'])
       .optional()
       .openapi({ description: 'R33: how a ticket resolves when the case it launched resolves (default customer_communication)' }),
   })
@@ -134,7 +190,7 @@ export const CalendarView = z
 
 export const MailboxPut = z
   .object({
-    starts: z.enum(['ticket', 'case']),
+    starts: creatableKind,
     categoryId: id.optional(),
     processId: id.optional(),
     queue: id.optional(),
@@ -144,7 +200,7 @@ export const MailboxPut = z
 export const MailboxView = z
   .object({
     address: z.string(),
-    starts: z.enum(['ticket', 'case']),
+    starts: creatableKind,
     categoryId: z.string().nullable(),
     processId: z.string().nullable(),
     queue: z.string().nullable(),
@@ -227,7 +283,7 @@ export const ScheduleDeleted = z.object({ id: z.string(), deleted: z.literal(tru
 
 export const LegacyStatus = z
   .object({
-    kind: z.enum(['ticket', 'case', 'action']),
+    kind: z.enum(KINDS),
     status: z.string().max(200).openapi({ example: 'Paused – awaiting more information', description: 'as v2020.1 shows it; case, spaces and the kind of dash do not matter' }),
   })
   .strict()
@@ -240,6 +296,7 @@ export const MappedStatus = z
     attention: z.literal(true).optional(),
   })
   .openapi('MappedStatus');
+type _MappedStatusAgrees = Agrees<Agreement<typeof MappedStatus, DomainMappedStatus>>;
 
 /** Items of one import batch, at most. */
 export const IMPORT_MAX_ITEMS = 500;
@@ -250,7 +307,7 @@ export const LegacyImport = z
         z
           .object({
             legacyRef: z.string().min(1).max(128),
-            kind: z.enum(['ticket', 'case', 'action']),
+            kind: z.enum(KINDS),
             status: z.string().max(200),
             title: text.max(998).optional(),
             description: text.max(20_000).optional(),
@@ -294,7 +351,7 @@ const editable = {
 
 export const WorkItemCreate = z
   .object({
-    kind: z.enum(['ticket', 'case']),
+    kind: creatableKind,
     ...editable,
     processId: id.optional(),
     queue: id.optional(),
@@ -307,13 +364,13 @@ export const WorkItemPatch = z.object(editable).strict().openapi('WorkItemPatch'
 
 export const AssignBody = z.object({ resourceId: id }).strict();
 export const UnassignBody = z.object({ toResourceId: id.optional() }).strict();
-export const StateBody = z.object({ state: z.enum(['todo', 'in_progress']) }).strict();
+export const StateBody = z.object({ state: z.enum(STATES).extract(['todo', 'in_progress']) }).strict();
 export const RejectBody = z.object({ reason: text.max(NOTE_MAX_CHARS) }).strict();
 export const WaitBody = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('more_info'), days: z.number().positive().max(3650).optional(), closeIfNoResponse: z.boolean().optional() }).strict(),
-    z.object({ type: z.literal('until'), until: isoInstant }).strict(),
-    z.object({ type: z.literal('pause'), reason: optionalText }).strict(),
+    z.object({ type: z.literal('more_info' satisfies WaitType), days: z.number().positive().max(3650).optional(), closeIfNoResponse: z.boolean().optional() }).strict(),
+    z.object({ type: z.literal('until' satisfies WaitType), until: isoInstant }).strict(),
+    z.object({ type: z.literal('pause' satisfies WaitType), reason: optionalText }).strict(),
   ])
   .openapi('Wait');
 export const NoteBody = z.object({ text: text.max(NOTE_MAX_CHARS), isResolution: z.boolean().optional() }).strict().openapi('Note');
@@ -377,23 +434,61 @@ export const TimelineEntry = z
   .object({ seq: z.number().int().min(1), at: z.string(), by: z.string(), type: z.string() })
   .catchall(z.unknown())
   .openapi('TimelineEntry');
+/**
+ * An entry as it goes out: its `type` any word, for the domain's union of types lacks `imported`,
+ * the entry an import from v2020.1 ends with (R43); every other field as the domain's.
+ */
+type WireTimelineEntry = { [K in keyof DomainTimelineEntry]: K extends 'type' ? string : DomainTimelineEntry[K] };
+type _TimelineEntryAgrees = Agrees<Agreement<typeof TimelineEntry, WireTimelineEntry>>;
 export const TimelineQuery = z
   .object({
     after: z.coerce.number().int().min(0).max(1e9).optional().openapi({ description: 'the seq of the last entry already read (0: from the start)' }),
     limit: z.coerce.number().int().min(1).max(500).optional().openapi({ description: 'entries per page (default 100)' }),
   })
   .strict();
+/** `?source=workflow`: an operator's diagnostic read of the item as its workflow holds it (a Temporal Query). */
+export const ViewQuery = z
+  .object({
+    source: z.enum(['store', 'workflow']).optional().openapi({ description: 'store (default): the stored state, as every read; workflow: ask the item\'s workflow by a Query (diagnostics)' }),
+  })
+  .strict();
 export const TimelinePage = z
   .object({ entries: z.array(TimelineEntry), nextAfter: z.number().int().optional().openapi({ description: 'pass as `after` for the next page; absent on the last page' }) })
   .openapi('TimelinePage');
+
+/** One action of a case as the case shows it (R27): where an open one is now, how a closed one ended. */
+export const CaseActionView = z.object({
+  ref: z.string(),
+  name: z.string(),
+  type: z.string(),
+  stageIndex: z.number().int(),
+  state: z.enum(STATES),
+  resolutionMethod: z.enum(RESOLUTION_METHODS).extract(['complete', 'unable_to_complete']).optional(),
+  reason: z.string().optional(),
+  byHand: z.boolean(),
+  assignee: z.string().optional(),
+});
+type _CaseActionViewAgrees = Agrees<Agreement<typeof CaseActionView, DomainCaseActionView>>;
+
+/** The wait an item is in, as it was asked for. */
+const WaitView = z.object({
+  type: z.enum(WAIT_TYPES),
+  days: z.number().optional(),
+  closeIfNoResponse: z.boolean().optional(),
+  until: z.string().optional(),
+  reason: z.string().optional(),
+  endsAt: z.string().optional().openapi({ description: "when the wait's timer fires, if it has one (the view's `waitEndsAt`)" }),
+});
+
 export const WorkItemView = z
   .object({
     ref: z.string(),
-    kind: z.enum(['ticket', 'case', 'action']),
+    kind: z.enum(KINDS),
     state: z.enum(STATES),
     waitType: z.enum(WAIT_TYPES).optional(),
     waitEndsAt: z.string().optional(),
-    waitEndedReason: z.string().optional(),
+    waitEndedReason: z.enum(WAIT_END_REASONS).optional().openapi({ description: 'why the last wait ended' }),
+    wait: WaitView.optional().openapi({ description: 'while waiting: the wait as asked for (its type, days, until, reason) and when its timer fires' }),
     highlighted: z.boolean(),
     assignee: z.string().optional(),
     queue: z.string().optional(),
@@ -405,6 +500,7 @@ export const WorkItemView = z
     primaryContact: z.string().optional(),
     requester: z.string().optional(),
     resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
+    resolutionReason: z.string().optional().openapi({ description: 'the reason given when it was resolved (a rejection says why)' }),
     submittedAt: z.string().optional(),
     sla: z
       .object({
@@ -435,19 +531,7 @@ export const WorkItemView = z
     legacyRef: z.string().optional().openapi({ description: 'imported from v2020.1: its reference there (R43)' }),
     legacyStatus: z.string().optional(),
     actions: z
-      .array(
-        z.object({
-          ref: z.string(),
-          name: z.string(),
-          type: z.string(),
-          stageIndex: z.number().int(),
-          state: z.enum(STATES),
-          resolutionMethod: z.enum(['complete', 'unable_to_complete']).optional(),
-          reason: z.string().optional(),
-          byHand: z.boolean(),
-          assignee: z.string().optional(),
-        }),
-      )
+      .array(CaseActionView)
       .optional()
       .openapi({ description: 'cases: every action launched, in launch order (R27)' }),
     actionType: z.string().optional().openapi({ description: 'actions: the type the case launched it as' }),
@@ -455,11 +539,15 @@ export const WorkItemView = z
     robot: z.boolean().optional(),
     timeline: z.array(TimelineEntry),
     timelineLength: z.number().int().openapi({ description: 'how many entries the timeline has: the seq of its last entry' }),
+    timelineCount: z.number().int().min(0).openapi({ description: "how many entries the item's timeline has in all" }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
   })
   .openapi('WorkItem');
+/** The view the API sends: the domain's, less the fields it strips, with entries as they go out. */
+type ViewOnTheWire = Omit<WireWorkItemView, 'timeline'> & { timeline: WireTimelineEntry[] };
+type _WorkItemViewAgrees = Agrees<Agreement<typeof WorkItemView, ViewOnTheWire>>;
 
 export const HistorySummary = z
   .object({ ref: z.string(), runId: z.string(), eventCount: z.number().int(), sizeBytes: z.number().int(), status: z.string(), uiUrl: z.string().optional() })
@@ -497,7 +585,7 @@ export const InboundOutcome = z
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const ListQuery = z
   .object({
-    kind: z.enum(['ticket', 'case', 'action']).optional(),
+    kind: z.enum(KINDS).optional(),
     state: z.enum(STATES).optional(),
     categoryId: id.optional(),
     assignee: id.optional(),
@@ -509,9 +597,9 @@ export const ListQuery = z
 export const WorkItemSummary = z
   .object({
     ref: z.string(),
-    kind: z.string(),
-    state: z.string(),
-    waitType: z.string().nullable(),
+    kind: z.enum(KINDS),
+    state: z.enum(STATES),
+    waitType: z.enum(WAIT_TYPES).nullable(),
     highlighted: z.boolean(),
     assignee: z.string().nullable(),
     queue: z.string().nullable(),
@@ -526,4 +614,5 @@ export const WorkItemSummary = z
     version: z.number().int(),
   })
   .openapi('WorkItemSummary');
+type _WorkItemSummaryAgrees = Agrees<Agreement<typeof WorkItemSummary, DomainSummary>>;
 export const WorkItemList = z.object({ items: z.array(WorkItemSummary), nextCursor: z.string().optional() }).openapi('WorkItemList');

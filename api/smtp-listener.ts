@@ -19,6 +19,11 @@ export interface InboundSmtpOptions {
   maxBytes?: number;
   /** Clients besides loopback that may connect: addresses or CIDR ranges (SMTP_ALLOWED_CLIENTS). */
   allowedClients?: string[];
+  /**
+   * Called once a message is stored, as its 250 is answered. Returning `'leave'` leaves it stored
+   * and untaken (taken at the next start, as after a crash); a test seam (test/support/serve-with-fault.ts).
+   */
+  onMessageAccepted?: (message: { id: number; messageId: string }) => 'take' | 'leave' | void;
 }
 
 export const DEFAULT_SMTP_MAX_BYTES = 10 * 1024 * 1024;
@@ -120,11 +125,7 @@ export async function startSmtpListener(
       logger.error({ err }, 'could not store an inbound message');
       throw smtpError(451, '4.3.0 The message could not be stored; try again later');
     }
-    if (process.env.WORK_ITEMS_FAULT === 'kill-after-smtp-accept') {
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100); // fault tests only: dies after the 250
-    } else {
-      queue.enqueue(id, parsed, rcptTo);
-    }
+    if (options.onMessageAccepted?.({ id, messageId: parsed.email.messageId }) !== 'leave') queue.enqueue(id, parsed, rcptTo);
     return `2.0.0 Stored as message ${id}`;
   }
 

@@ -1,6 +1,8 @@
-// The API's only door to Temporal: start an item's workflow, send it a command (an Update), an
-// inbound email (an Update), read its view (a Query) and its history summary. Temporal's errors
-// come back as the contract's errors.
+// The API's only door to Temporal: start an item's workflow, send it a command (an Update) or an
+// inbound email (an Update), each answering with the item's state after it, and read its history
+// summary. No request path reads an item through a Query (a Query can run a cached run past its
+// history): views come from PostgreSQL; `workflowView` is for an operator's diagnostics only.
+// Temporal's errors come back as the contract's errors.
 
 import { wallClock, type Clock } from './clock.js';
 import { createHash } from 'node:crypto';
@@ -18,11 +20,11 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import type { Command, CommandRequest } from '../workflows/domain/item/commands.js';
-import type { Actor, InboundEmail, WorkItemInput } from '../workflows/domain/item/types.js';
+import type { Actor, InboundEmail, WorkItem, WorkItemInput } from '../workflows/domain/item/types.js';
 import type { WorkItemView } from '../workflows/domain/item/view.js';
-import { commandUpdates, inboundEmailUpdate, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { commandUpdates, inboundEmailUpdate, itemQuery, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
 import { createWorkItem } from '../workflows/domain/rules/transitions.js';
-import { toView } from '../workflows/domain/item/view.js';
 import { operatorStaticDetails, operatorSummary } from '../workflows/domain/item/operator-details.js';
 import type { workItem } from '../workflows/work-item.js';
 import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
@@ -39,7 +41,7 @@ export interface GatewayOptions {
   clock?: Clock;
 }
 
-/** How long a view's Query may take before it is sent again (once). */
+/** How long a diagnostic Query may take before it is sent again (once). */
 const QUERY_DEADLINE_MS = 5_000;
 
 /** A call that got no answer: DEADLINE_EXCEEDED, or CANCELLED (cut while the worker it waited on died). */
@@ -58,19 +60,18 @@ export class WorkItemGateway {
     this.taskQueue = options.taskQueue ?? TASK_QUEUE;
   }
 
-  /**
-   * Starts an item's workflow. Its creation time travels in the input, so the view answered here
-   * is the one the workflow computes from the same input with the same pure function: no second
-   * round trip to read it.
-   */
   /** The API's time: the workflows' clock (skipped, in time-skipping mode). */
   now(): Date {
     return (this.options.clock ?? wallClock).now();
   }
 
-  async start(input: WorkItemInput): Promise<WorkItemView> {
+  /**
+   * Starts an item's workflow. Its creation time travels in the input, so the state answered here
+   * is the one the workflow computes from the same input with the same pure function.
+   */
+  async start(input: WorkItemInput): Promise<WorkItem> {
     const now = this.now();
-    const started: WorkItemInput = { ...input, createdAt: now.toISOString(), layout: 2, ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) };
+    const started: WorkItemInput = { ...input, createdAt: now.toISOString(), ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) };
     await this.client.workflow.start<typeof workItem>('workItem', {
       workflowId: input.ref,
       taskQueue: this.taskQueue,
@@ -81,19 +82,27 @@ export class WorkItemGateway {
       staticDetails: operatorStaticDetails(input),
       workflowIdConflictPolicy: 'FAIL',
     });
-    return toView(createWorkItem(started, now), now);
+    return createWorkItem(started, now);
   }
 
   /**
    * Starts the item, or, when an earlier attempt already started it under the same ref (a
-   * request retried after a crash), answers with the item as it is now.
+   * request retried after a crash), answers with the state it was created in, figured from its
+   * workflow's recorded input (history, not a Query): storing it never overwrites a newer one.
    */
-  async startOrView(input: WorkItemInput): Promise<WorkItemView> {
+  async startOrFind(input: WorkItemInput): Promise<WorkItem> {
     try {
       return await this.start(input);
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.view(input.ref);
-      throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const { history } = await this.client.workflowService.getWorkflowExecutionHistory({
+        namespace: this.options.namespace ?? 'default',
+        execution: { workflowId: input.ref },
+        maximumPageSize: 1,
+      });
+      const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+      const recorded = await decodeFromPayloadsAtIndex<WorkItemInput>(this.client.options.loadedDataConverter, 0, payloads);
+      return createWorkItem(recorded, new Date(recorded.createdAt ?? this.now()));
     }
   }
 
@@ -111,7 +120,7 @@ export class WorkItemGateway {
    * refuses an Update that arrives while the item's worker is finishing a run: neither took
    * effect, so the command is sent again, for up to about 5 s, before the caller is told to retry.
    */
-  async command(ref: string, actor: Actor, command: Command, updateId?: string): Promise<WorkItemView> {
+  async command(ref: string, actor: Actor, command: Command, updateId?: string): Promise<WorkItem> {
     const request: CommandRequest = { actor, command };
     return this.update(ref, command.type, () => this.client.workflow.getHandle(ref).executeUpdate(commandUpdates[command.type], { args: [request], updateId }));
   }
@@ -144,12 +153,12 @@ export class WorkItemGateway {
   }
 
   /**
-   * The item's view (a Query). A query that gets no answer within QUERY_DEADLINE_MS (one sent
-   * while the item continues as new can be lost by Temporal's time-skipping test server), or is
-   * cut because the worker it went to died (a replica killed), is sent again once; then the
-   * caller gets 503, never a request that hangs.
+   * Diagnostics only (`GET /v1/work-items/:ref?source=workflow`): the item's view as its workflow
+   * holds it, by a Query, with only the timeline entries not stored yet. A Query that gets no
+   * answer within QUERY_DEADLINE_MS, or is cut because the worker it went to died, is sent again
+   * once; then the caller gets 503, never a request that hangs.
    */
-  async view(ref: string): Promise<WorkItemView> {
+  async workflowView(ref: string): Promise<WorkItemView> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
@@ -238,10 +247,11 @@ export class WorkItemGateway {
   }
 
   /**
-   * Every item Temporal still holds on this service's task queue, with its current view: a
-   * running item's by query, a completed one's from its result (rebuilding the lists).
+   * Every item Temporal still holds on this service's task queue, with its current state: a
+   * running item's by a Query, a completed one's from its result. For the operator's rebuild of
+   * the read model (scripts/rebuild-read-model.ts), never a request path.
    */
-  async *currentViews(): AsyncGenerator<WorkItemView> {
+  async *currentItems(): AsyncGenerator<WorkItem> {
     const query = `WorkflowType = 'workItem' AND TaskQueue = '${this.taskQueue.replace(/'/g, "''")}'`;
     const seen = new Set<string>();
     for await (const execution of this.client.workflow.list({ query })) {
@@ -250,7 +260,7 @@ export class WorkItemGateway {
       seen.add(execution.workflowId);
       const handle = this.client.workflow.getHandle<typeof workItem>(execution.workflowId);
       const status = (await handle.describe()).status.name;
-      if (status === 'RUNNING') yield await handle.query(viewQuery, this.now().toISOString());
+      if (status === 'RUNNING') yield await handle.query(itemQuery);
       else if (status === 'COMPLETED') yield await handle.result();
       // Terminated or failed items (an import undone, R43) have no state to show.
     }

@@ -12,11 +12,12 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import pg from 'pg';
 import { hashToken } from '../api/auth.js';
-import { ItemStore } from '../api/item-store.js';
-import { ReadModelStore } from '../api/read-model-store.js';
+import { ItemStore } from '../store/item-store.js';
+import { ReadModelStore } from '../store/read-model-store.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { startService } from '../worker/service.js';
 import type { Actor } from '../workflows/domain/item/types.js';
+import { toSummary } from '../workflows/domain/item/view.js';
 import { bareUpdates } from './bare-updates.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
@@ -56,7 +57,7 @@ try {
   const gateway = new WorkItemGateway(service.client, { taskQueue });
   const items = new ItemStore(db);
   const readModel = new ReadModelStore(db);
-  const view = await gateway.view(refs[0]);
+  const item = (await items.item(refs[0]))!;
 
   const time = async (what: (ref: string, i: number) => Promise<unknown>, on = refs): Promise<Summary> => {
     const latencies: number[] = [];
@@ -72,13 +73,13 @@ try {
   rows.push(['bare Update, no-op workflow (baseline)', (await bareUpdates(servers.temporalAddress, N, CONCURRENCY)).summary]);
   rows.push(['note as an Update straight to the item', await time((ref) => gateway.command(ref, agent, { type: 'addNote', ...note }))]);
   rows.push(['  token lookup (SELECT resources)', await time(() => db.query('SELECT id, kind, roles, queues FROM resources WHERE token_hash = $1', [hashToken(agentToken)]))]);
-  rows.push(['  list-row write (upsert work_items)', await time(() => items.mirror(view))]);
+  rows.push(['  state and list-row write (upsert work_items)', await time(() => items.save(item, toSummary(item, new Date())))]);
   rows.push(['  links read (work_item_links)', await time((ref) => readModel.linksFrom(ref))]);
-  rows.push(['  view composition (stored entries)', await time(() => items.compose(view))]);
+  rows.push(['  view read (stored state, latest entries)', await time((ref) => items.view(ref, new Date()))]);
   rows.push(['note through HTTP, end to end (young item)', await time((ref) => call('POST', `/v1/work-items/${ref}/notes`, agentToken, note), young)]);
-  const old = (await gateway.view(refs[0])).timelineLength;
+  const old = (await items.item(refs[0]))!.timelineLength;
   rows.push([`note through HTTP (item of ${old}+ entries)`, await time((ref) => call('POST', `/v1/work-items/${ref}/notes`, agentToken, note))]);
-  rows.push(['  view composition at that age', await time(async (ref) => items.compose(await gateway.view(ref)))]);
+  rows.push(['  view read at that age', await time((ref) => items.view(ref, new Date()))]);
   console.log(`\nOne command's time, ${N} each, ${CONCURRENCY} at a time`);
   for (const [name, s] of rows) console.log(`${name.padEnd(42)} p50=${s.p50.toFixed(2).padStart(8)} ms  p99=${s.p99.toFixed(2).padStart(8)} ms`);
   const [base, update, , , , , http] = rows.map(([, s]) => s);

@@ -1,5 +1,6 @@
 // Benchmark: N full ticket stories driven through the HTTP API (create, submit, pick up by a
-// note, wait, inbound email ends the wait, note, resolve, closed), beside a baseline of the same
+// note, wait, inbound email ends the wait, note, resolve, closed), then as many reads of the
+// stories' items (GET /v1/work-items/:ref, served from PostgreSQL), beside a baseline of the same
 // number of bare Temporal Update round trips on a no-op workflow, in the same process.
 //
 //   npm run bench                 # 40 stories, 4 at a time
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       return result;
     };
     let lastRef = '';
+    const refs: string[] = [];
     const story = async (i: number, categoryId = 'bench'): Promise<void> => {
       const created = await timed('POST', '/v1/work-items', agent, {
         kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId, primaryContact: 'c@x.example', requester: 'c@x.example',
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       const resolved = await timed('POST', `/v1/work-items/${ref}/resolve`, agent, { method: 'customer_communication' });
       if (resolved.state !== 'closed') throw new Error(`story ${i}: ended ${resolved.state}`);
       lastRef = ref;
+      refs.push(ref);
     };
 
     // Warm up (bundle caches, connections), then measure.
@@ -76,6 +79,15 @@ async function main(): Promise<void> {
     const storySeconds = (performance.now() - t0) / 1000;
     const stories = summarise(commandLatencies);
     const storiesCpu = cpuPerRequest(cpu0, cpuSnapshot(temporalPort), stories.count);
+
+    // Reads: as many GETs of the stories' items as the stories sent requests, at the same concurrency.
+    const readLatencies: number[] = [];
+    await pool(stories.count, CONCURRENCY, async (i) => {
+      const t = performance.now();
+      await call('GET', `/v1/work-items/${refs[i % refs.length]}`, agent);
+      readLatencies.push(performance.now() - t);
+    });
+    const reads = summarise(readLatencies);
 
     const history = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
     // The same story in a category with a working-time SLA that stops while waiting.
@@ -94,6 +106,7 @@ async function main(): Promise<void> {
       `${name.padEnd(34)} n=${String(s.count).padStart(5)}  p50=${s.p50.toFixed(1).padStart(7)} ms  p99=${s.p99.toFixed(1).padStart(7)} ms  ${perSecond}`;
     console.log(`\nTicket stories: ${STORIES} stories, ${CONCURRENCY} at a time, ${stories.count / STORIES} requests each`);
     console.log(row('API commands (full stories)', stories, `${(STORIES / storySeconds).toFixed(2)} stories/s`));
+    console.log(row('GET /v1/work-items/:ref (reads)', reads, ''));
     console.log(row('bare Temporal Updates (baseline)', baseline.summary, `${(baseline.summary.count / baseline.seconds).toFixed(1)} updates/s`));
     console.log(row("the stories' Temporal work alone", floor.summary, `${(STORIES / floor.seconds).toFixed(2)} stories/s`));
     console.log(row('a bare lifecycle of as many requests', lifecycle.summary, `${(STORIES / lifecycle.seconds).toFixed(2)} stories/s`));
@@ -101,6 +114,7 @@ async function main(): Promise<void> {
     const ratio = (name: string, s: Summary, after = '') =>
       console.log(`ratio p50 ${name} / bare update: ${(s.p50 / baseline.summary.p50).toFixed(2)}x   p99: ${(s.p99 / baseline.summary.p99).toFixed(2)}x${after}`);
     ratio('request', stories);
+    ratio('GET of an item', reads);
     ratio('Temporal work alone', floor.summary, " (the floor under the API's ratio)");
     ratio('bare lifecycle', lifecycle.summary);
     for (const [kind, latencies] of Object.entries(byKind)) {

@@ -1,13 +1,14 @@
-// `npm run rebuild-read-model`: rewrites the lists' rows (the read model, R41) from Temporal, from
-// every item's current state. Safe while the service runs (a row never goes back a version).
+// `npm run rebuild-read-model`: rewrites every item's stored state and list row (the read model,
+// R41) from Temporal, from the state its workflow holds (a Query per running item: an operator's
+// tool, never run on a request path). Safe while the service runs (a row never goes back a version).
 // Needs TEMPORAL_ADDRESS and DATABASE_URL (as `npm run serve` does), and TASK_QUEUE when the
 // service uses another than `work-items`; TEMPORAL_NAMESPACE (default).
 
 import { Client, Connection } from '@temporalio/client';
-import { migrate } from '../activities/db/migrate.js';
-import { createPool } from '../activities/db/pool.js';
-import { ItemStore } from '../api/item-store.js';
-import { countRows, rebuildReadModel } from '../api/read-model-rebuild.js';
+import { migrate } from '../store/db/migrate.js';
+import { createPool } from '../store/db/pool.js';
+import { ItemStore } from '../store/item-store.js';
+import { rebuildReadModel } from '../api/read-model-rebuild.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
 import { env, log, requireEnv } from './process-lifecycle.js';
 
@@ -18,10 +19,11 @@ const connection = await Connection.connect({ address: temporalAddress });
 try {
   await migrate(pool);
   const gateway = new WorkItemGateway(new Client({ connection, namespace: env('TEMPORAL_NAMESPACE') ?? 'default' }), { taskQueue: env('TASK_QUEUE') });
-  const before = await countRows(pool);
+  const items = new ItemStore(pool);
+  const before = await items.count();
   const started = Date.now();
-  const rebuilt = await rebuildReadModel(gateway, new ItemStore(pool), (done) => log(`${done} items rebuilt so far`));
-  log(`rebuilt ${rebuilt} list rows from Temporal in ${((Date.now() - started) / 1000).toFixed(1)} s (${before} rows before, ${await countRows(pool)} now)`);
+  const rebuilt = await rebuildReadModel(gateway, items, (done) => log(`${done} items rebuilt so far`));
+  log(`rebuilt ${rebuilt} items' states and list rows from Temporal in ${((Date.now() - started) / 1000).toFixed(1)} s (${before} rows before, ${await items.count()} now)`);
 } finally {
   await connection.close();
   await pool.end();

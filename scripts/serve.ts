@@ -5,76 +5,79 @@
 // Email: SMTP_URL is the outbound relay (unset: sending email fails); SMTP_PORT, when set, starts
 // the inbound SMTP listener on SMTP_HOST (0.0.0.0):SMTP_PORT (unset: no listener).
 
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import pg from 'pg';
-import { startService } from '../worker/service.js';
+import { checkDatabase } from '../store/db/connection-check.js';
+import { startService, type ServiceOptions } from '../worker/service.js';
 import { workerMetricsExporter } from '../worker/worker-metrics.js';
 import { assertPortFree, Cleanup, env, envPort, failStartup, log, requireEnv, retry, stopOnSignals } from './process-lifecycle.js';
 
-const cleanup = new Cleanup();
-// The worker's own metrics (appended to GET /metrics) come with the Runtime, installed first.
-const workerMetrics = await workerMetricsExporter(Number(process.env.WORKER_METRICS_PORT ?? 0) || 0);
-stopOnSignals(cleanup, 30_000, { telemetryOptions: workerMetrics.telemetryOptions });
-const workerMetricsUrl = workerMetrics.url;
+/**
+ * Runs the service as configured by the environment until SIGTERM/SIGINT. `customise` may change
+ * the options before the service starts: a test entry adds its fault seams this way
+ * (test/support/serve-with-fault.ts); `npm run serve` passes none.
+ */
+export async function serve(customise: (options: ServiceOptions) => ServiceOptions = (options) => options): Promise<void> {
+  const cleanup = new Cleanup();
+  // The worker's own metrics (appended to GET /metrics) come with the Runtime, installed first.
+  const workerMetrics = await workerMetricsExporter(Number(process.env.WORKER_METRICS_PORT ?? 0) || 0);
+  stopOnSignals(cleanup, 30_000, { telemetryOptions: workerMetrics.telemetryOptions });
+  const workerMetricsUrl = workerMetrics.url;
 
-try {
-  const temporalAddress = requireEnv('TEMPORAL_ADDRESS', 'set it to the Temporal frontend gRPC address, e.g. temporal:7233');
-  const databaseUrl = requireEnv('DATABASE_URL', 'set it to a PostgreSQL URL, e.g. postgres://user:password@postgresql:5432/workitems');
-  const adminToken = requireEnv('ADMIN_TOKEN', 'set it to a long random secret; it authorises the admin API');
-  const port = envPort('PORT', 3000);
-  const host = env('HOST') ?? '0.0.0.0';
-  await assertPortFree('HTTP API', host, port, 'set PORT to another port');
-  const smtpPort = env('SMTP_PORT') === undefined ? undefined : envPort('SMTP_PORT', 0);
-  const smtpHost = env('SMTP_HOST') ?? '0.0.0.0';
-  if (smtpPort !== undefined) await assertPortFree('SMTP listener (inbound mail)', smtpHost, smtpPort, 'set SMTP_PORT to another port, or unset it');
-  const smtpUrl = env('SMTP_URL');
-  const namespace = env('TEMPORAL_NAMESPACE') ?? 'default';
+  try {
+    const temporalAddress = requireEnv('TEMPORAL_ADDRESS', 'set it to the Temporal frontend gRPC address, e.g. temporal:7233');
+    const databaseUrl = requireEnv('DATABASE_URL', 'set it to a PostgreSQL URL, e.g. postgres://user:password@postgresql:5432/workitems');
+    const adminToken = requireEnv('ADMIN_TOKEN', 'set it to a long random secret; it authorises the admin API');
+    const port = envPort('PORT', 3000);
+    const host = env('HOST') ?? '0.0.0.0';
+    await assertPortFree('HTTP API', host, port, 'set PORT to another port');
+    const smtpPort = env('SMTP_PORT') === undefined ? undefined : envPort('SMTP_PORT', 0);
+    const smtpHost = env('SMTP_HOST') ?? '0.0.0.0';
+    if (smtpPort !== undefined) await assertPortFree('SMTP listener (inbound mail)', smtpHost, smtpPort, 'set SMTP_PORT to another port, or unset it');
+    const smtpUrl = env('SMTP_URL');
+    const namespace = env('TEMPORAL_NAMESPACE') ?? 'default';
 
-  await Promise.all([
-    retry(
-      `Temporal at ${temporalAddress}`,
-      async () => {
-        const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' });
-        await connection.close();
-      },
-      { hint: 'check TEMPORAL_ADDRESS and that the Temporal server is up' },
-    ),
-    retry(
-      `PostgreSQL at ${hostOf(databaseUrl)}`,
-      async () => {
-        const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
-        client.on('error', () => undefined);
-        try {
-          await client.connect();
-          await client.query('SELECT 1');
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-      { hint: 'check DATABASE_URL (host, credentials, database name) and that PostgreSQL is up' },
-    ),
-  ]);
+    await Promise.all([
+      retry(
+        `Temporal at ${temporalAddress}`,
+        async () => {
+          const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '5s' });
+          await connection.close();
+        },
+        { hint: 'check TEMPORAL_ADDRESS and that the Temporal server is up' },
+      ),
+      retry(`PostgreSQL at ${hostOf(databaseUrl)}`, () => checkDatabase(databaseUrl), {
+        hint: 'check DATABASE_URL (host, credentials, database name) and that PostgreSQL is up',
+      }),
+    ]);
 
-  const service = await startService({
-    workerMetricsUrl,
-    temporalAddress,
-    databaseUrl,
-    adminToken,
-    port,
-    host,
-    namespace,
-    temporalUiUrl: env('TEMPORAL_UI_URL'),
-    taskQueue: env('TASK_QUEUE'),
-    smtpUrl,
-    smtp: smtpPort === undefined ? undefined : { port: smtpPort, host: smtpHost },
-    unreadyBeforeCloseMs: stopUnreadyMs(),
-  });
-  cleanup.add('work-items service', () => service.stop());
-  const smtpIn = service.smtpPort === undefined ? 'no inbound SMTP' : `inbound SMTP on ${smtpHost}:${service.smtpPort}`;
-  log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace}; ${smtpIn}; outbound SMTP ${smtpUrl ? `via ${hostOf(smtpUrl)}` : 'not configured'})`);
-} catch (err) {
-  await failStartup(err, cleanup);
+    const service = await startService(
+      customise({
+        workerMetricsUrl,
+        temporalAddress,
+        databaseUrl,
+        adminToken,
+        port,
+        host,
+        namespace,
+        temporalUiUrl: env('TEMPORAL_UI_URL'),
+        taskQueue: env('TASK_QUEUE'),
+        smtpUrl,
+        smtp: smtpPort === undefined ? undefined : { port: smtpPort, host: smtpHost },
+        unreadyBeforeCloseMs: stopUnreadyMs(),
+      }),
+    );
+    cleanup.add('work-items service', () => service.stop());
+    const smtpIn = service.smtpPort === undefined ? 'no inbound SMTP' : `inbound SMTP on ${smtpHost}:${service.smtpPort}`;
+    log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace}; ${smtpIn}; outbound SMTP ${smtpUrl ? `via ${hostOf(smtpUrl)}` : 'not configured'})`);
+  } catch (err) {
+    await failStartup(err, cleanup);
+  }
 }
+
+// `node --import tsx scripts/serve.ts` runs it; importing this module (a test entry) does not.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) await serve();
 
 /** STOP_UNREADY_MS: how long a stop answers 503 before it closes its socket (default 2 s). */
 function stopUnreadyMs(): number {

@@ -1,13 +1,35 @@
 // Builds the worker that runs work-item workflows and their activities on one task queue.
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type BundleOptions, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
 import { createWorkItemActivities } from '../activities/read-model.js';
 import type { EmailDeliveryOptions } from '../activities/email-delivery.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
+import { RUN_GUARD_MARKER } from '../workflows/interceptors.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * The workflow interceptors every worker runs: the run guard (workflows/interceptors.ts), which
+ * refuses a Query whose history took the cached run past its history and so makes the SDK drop
+ * that run from the cache (the Query fails with "went past its history"; send it again).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
+
+/** The workflows' bundle, with the interceptors: the only kind of prebuilt bundle `createWorker` takes. */
+export function bundleWorkItemWorkflows(options: Omit<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> = {}): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ ...options, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+}
+
+/** Throws unless the prebuilt bundle includes the interceptors (the SDK ignores `interceptors.workflowModules` for one). */
+function assertBundleHasInterceptors(bundle: NonNullable<WorkerOptions['workflowBundle']>): void {
+  const code = 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
+  if (!code.includes(RUN_GUARD_MARKER)) {
+    throw new Error('The prebuilt workflow bundle lacks the workflow interceptors (workflows/interceptors.ts): build it with bundleWorkItemWorkflows() from worker/create-worker.ts.');
+  }
+}
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -20,9 +42,12 @@ export interface WorkerDeps {
   maxCachedWorkflows?: number;
   /** The outbound SMTP relay and how long a failing one is retried. */
   email?: EmailDeliveryOptions;
+  /** Wrapped around every activity execution (tests use one to die at a chosen point). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  if (deps.workflowBundle) assertBundleHasInterceptors(deps.workflowBundle);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
@@ -36,5 +61,10 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // cancellation, a poll the server holds): its tasks time out on the server and run elsewhere.
     shutdownForceTime: '15 seconds',
     ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
+    interceptors: {
+      // A prebuilt bundle carries the workflow interceptors itself (checked above).
+      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(deps.activityInterceptors?.length ? { activity: deps.activityInterceptors } : {}),
+    },
   });
 }

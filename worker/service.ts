@@ -6,10 +6,10 @@ import { Server as NetServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { createPool } from '../activities/db/pool.js';
-import { migrate } from '../activities/db/migrate.js';
+import { createPool } from '../store/db/pool.js';
+import { migrate } from '../store/db/migrate.js';
 import { createApp } from '../api/app.js';
 import { LOG_REDACTION } from '../api/log-redaction.js';
 import { WorkItemGateway } from '../api/work-item-gateway.js';
@@ -17,15 +17,15 @@ import { createWorker } from './create-worker.js';
 import { emailDeliveryOptionsFromEnv } from '../activities/email-delivery.js';
 import { ConfigStore } from '../api/config-store.js';
 import { InboundMessageQueue } from '../api/inbound-message-queue.js';
-import { ItemStore } from '../api/item-store.js';
+import { ItemStore } from '../store/item-store.js';
 import { ProcessStore } from '../api/process-store.js';
-import { ReadModelStore } from '../api/read-model-store.js';
+import { ReadModelStore } from '../store/read-model-store.js';
 import { startSmtpListener, type InboundSmtpOptions } from '../api/smtp-listener.js';
 import type { SkippingClock } from '../api/clock.js';
 import { CallerCache } from '../api/auth.js';
 import { listenForTokenChanges } from '../api/token-change-listener.js';
 import { rateLimitFromEnv } from '../api/rate-limit.js';
-import { ServiceInstance } from '../api/service-instance.js';
+import { ServiceInstance } from '../store/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 
 export interface ServiceOptions {
@@ -44,6 +44,8 @@ export interface ServiceOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The worker's workflow cache (the SDK's default when absent). */
   maxCachedWorkflows?: number;
+  /** Wrapped around every activity execution (a test seam: test/support/serve-with-fault.ts). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
   /** Inbound SMTP: listen for mail on this port (npm start: 127.0.0.1:2525); absent, no listener. */
   smtp?: InboundSmtpOptions;
   /** Outbound SMTP relay for the service's email (e.g. smtp://127.0.0.1:1025); absent, sending fails clearly. */
@@ -127,7 +129,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
     onStop('Temporal worker connection', () => workerConnection.close());
     const email = { ...emailDeliveryOptionsFromEnv(), ...(options.smtpUrl !== undefined ? { smtpUrl: options.smtpUrl } : {}) };
-    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email });
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email, activityInterceptors: options.activityInterceptors });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     onStop('worker (drains its tasks)', async () => {

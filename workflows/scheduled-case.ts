@@ -38,7 +38,6 @@ export async function scheduledCase(input: ScheduledCaseInput): Promise<string> 
     process,
     processId: process.id,
     submit: true,
-    layout: 2,
   };
   await startChildItem(kase);
   return ref;

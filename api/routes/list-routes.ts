@@ -1,7 +1,7 @@
 // Lists from the read model (R41): the caller's Inbox and Owned Work, a queue, and a filtered
 // list of all items; sorted by due date.
 
-import type { ReadModelStore } from '../read-model-store.js';
+import type { ReadModelStore } from '../../store/read-model-store.js';
 import { EVERYONE, type Routes } from '../route.js';
 import { ListQuery, WorkItemList } from '../schemas.js';
 

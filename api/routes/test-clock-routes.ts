@@ -2,19 +2,19 @@
 // whole service runs on. GET /v1/test/clock answers `{ now }`; POST /v1/test/clock/skip
 // `{ duration }` moves it forward (every timer due on the way fires, in order: waits end,
 // feedback windows close, SLAs reach at-risk and breach) and answers `{ now }` once every open
-// item has caught up: its list row shows its latest change and no deadline of it is overdue.
+// item has caught up: no deadline of its stored state is overdue (an item stores what a timer
+// changed at once).
 // Outside this mode these routes are not mounted (404).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { parseDurationMs } from '../../workflows/domain/item/duration.js';
-import type { WorkItemView } from '../../workflows/domain/item/view.js';
+import { toView, type WorkItemView } from '../../workflows/domain/item/view.js';
 import type { SkippingClock } from '../clock.js';
 import { ApiError } from '../errors.js';
-import type { ReadModelStore } from '../read-model-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { EVERYONE, type Routes } from '../route.js';
 import { duration } from '../schemas.js';
-import type { WorkItemGateway } from '../work-item-gateway.js';
 
 const ClockNow = z.object({ now: z.string() }).openapi('TestClock');
 const SkipBody = z.object({ duration }).strict().openapi('TestClockSkip');
@@ -24,8 +24,7 @@ const CATCH_UP_MS = 60_000;
 
 export interface TestClockDeps {
   clock: SkippingClock;
-  readModel: ReadModelStore;
-  gateway: WorkItemGateway;
+  items: ItemStore;
 }
 
 export function registerTestClockRoutes(routes: Routes, deps: TestClockDeps): void {
@@ -57,19 +56,11 @@ export function registerTestClockRoutes(routes: Routes, deps: TestClockDeps): vo
 }
 
 /** Waits until every open item shows its latest change and has no deadline overdue. */
-async function caughtUp({ clock, readModel, gateway }: TestClockDeps): Promise<void> {
+async function caughtUp({ clock, items }: TestClockDeps): Promise<void> {
   const deadline = Date.now() + CATCH_UP_MS;
   for (;;) {
-    const open = await readModel.openItems();
-    const lagging: string[] = [];
-    for (let i = 0; i < open.length; i += 16) {
-      await Promise.all(
-        open.slice(i, i + 16).map(async ({ ref, version }) => {
-          const view = await gateway.view(ref).catch(() => undefined);
-          if (view && (view.version !== version || overdue(view, clock.now().getTime()))) lagging.push(ref);
-        }),
-      );
-    }
+    const now = clock.now();
+    const lagging = (await items.openItems()).filter((item) => overdue(toView(item, now), now.getTime())).map((item) => item.ref);
     if (lagging.length === 0) return;
     if (Date.now() > deadline) throw new ApiError('unavailable', `The clock moved, but ${lagging.length} item(s) have not caught up yet (${lagging.slice(0, 5).join(', ')}); GET them again shortly.`);
     await sleep(50);

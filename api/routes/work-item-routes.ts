@@ -1,16 +1,18 @@
 // Work items: create, read, edit, and one route per command. Each command is one Temporal
-// Update; its reply is the item's full view after the command.
+// Update, whose result (the item's state after the command) is stored before the reply: the
+// reply is the view of that state, and reads come from PostgreSQL, never from a Query.
 
 import type { z } from 'zod';
 import type { Command } from '../../workflows/domain/item/commands.js';
 import { missingForSubmit } from '../../workflows/domain/item/required-fields.js';
-import type { WorkItemView } from '../../workflows/domain/item/view.js';
+import type { WorkItem } from '../../workflows/domain/item/types.js';
+import { toSummary, type WorkItemView } from '../../workflows/domain/item/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
-import type { ItemStore } from '../item-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { ApiError, invalid } from '../errors.js';
 import type { ProcessStore } from '../process-store.js';
-import type { ReadModelStore } from '../read-model-store.js';
+import type { ReadModelStore } from '../../store/read-model-store.js';
 import { EVERYONE, RESOURCES, type Routes } from '../route.js';
 import {
   AssignBody,
@@ -30,6 +32,7 @@ import {
   TimelinePage,
   TimelineQuery,
   UnassignBody,
+  ViewQuery,
   WaitBody,
   WorkItemCreate,
   WorkItemPatch,
@@ -62,34 +65,43 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     };
   };
 
-  /**
-   * The view as callers see it: the whole timeline (stored entries and the workflow's tail), and
-   * links recorded outside the workflow (follow-ups of a closed item, R32).
-   */
+  /** The view as callers see it, with links recorded outside the workflow (follow-ups of a closed item, R32). */
   const present = async (view: WorkItemView): Promise<WorkItemView> => {
-    const [full, extra] = await Promise.all([items.compose(view), readModel.linksFrom(view.ref)]);
-    return withActionStates(extra.length ? { ...full, linkedRefs: [...new Set([...full.linkedRefs, ...extra])] } : full);
+    const extra = await readModel.linksFrom(view.ref);
+    return withActionStates(extra.length ? { ...view, linkedRefs: [...new Set([...view.linkedRefs, ...extra])] } : view);
   };
 
   /**
-   * A view a command or a start returned: its change is in history, so the lists may show it.
-   * (No links to read: links are recorded outside the workflow only for a closed item, and a
-   * closed item takes no command.)
+   * The state a command or a start answered with: its change is in history, so it is stored
+   * (unless a newer version is there already) before the reply, which is its view. (No links to
+   * read: links are recorded outside the workflow only for a closed item, which takes no command.)
    */
-  const changed = async (view: WorkItemView): Promise<WorkItemView> => {
-    const [full] = await Promise.all([items.compose(view), items.mirror(view)]);
-    return withActionStates(full);
+  const changed = async (item: WorkItem): Promise<WorkItemView> => {
+    const now = gateway.now();
+    await items.save(item, toSummary(item, now));
+    return withActionStates(await items.present(item, now));
   };
 
-  /** The item's current view; an item past Temporal's retention says so. */
-  const readView = async (ref: string): Promise<WorkItemView> => {
-    try {
-      return await present(await gateway.view(ref));
-    } catch (error) {
-      const row = error instanceof ApiError && error.code === 'not_found' ? await readModel.summary(ref) : undefined;
-      if (!row) throw error;
-      throw new ApiError('not_found', `${ref} is ${row.state}, and Temporal no longer keeps its history (past the namespace's retention); GET /v1/work-items still lists its summary.`);
+  /** The item's current view, from PostgreSQL; `fromWorkflow` asks its workflow instead (diagnostics). */
+  const readView = async (ref: string, fromWorkflow = false): Promise<WorkItemView> => {
+    if (fromWorkflow) {
+      const { resolutionTags: _, deliveryUpdates: __, ...view } = await gateway.workflowView(ref);
+      const stored = await items.item(ref);
+      // The workflow holds only the entries not stored yet: the rest come from PostgreSQL.
+      return present(stored ? { ...view, timeline: (await items.present({ ...stored, timeline: view.timeline, timelineLength: view.timelineLength }, gateway.now())).timeline } : view);
     }
+    const view = await items.view(ref, gateway.now());
+    if (view) return present(view);
+    const row = await readModel.summary(ref);
+    if (!row) throw new ApiError('not_found', `No work item ${ref}.`);
+    throw new ApiError('not_found', `${ref} is ${row.state}, and only its list row is kept (its state was not stored, and Temporal no longer keeps its history past the namespace's retention); GET /v1/work-items still lists its summary.`);
+  };
+
+  /** The stored state of an item a request names, or 404. */
+  const stateOf = async (ref: string): Promise<WorkItem> => {
+    const item = await items.item(ref);
+    if (!item) throw new ApiError('not_found', `No work item ${ref}.`);
+    return item;
   };
 
   routes.add({
@@ -124,7 +136,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       // retried after a crash (its answer never stored) finds the item it started, never a second.
       const ref = idempotencyKey ? await readModel.refForCreation(body.kind, idempotencyKey) : await readModel.nextRef(body.kind);
       return changed(
-        await gateway.startOrView({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
+        await gateway.startOrFind({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
       );
     },
   });
@@ -142,8 +154,9 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     summary: 'Read a work item',
     tag: 'work items',
     allow: EVERYONE,
+    query: ViewQuery,
     response: ViewSchema,
-    handler: ({ params }) => readView(params.ref),
+    handler: ({ params, query }) => readView(params.ref, query.source === 'workflow'),
   });
 
   routes.add({
@@ -154,7 +167,11 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     allow: EVERYONE,
     query: TimelineQuery,
     response: TimelinePage,
-    handler: async ({ params, query }) => items.page(await gateway.view(params.ref), query.after ?? 0, query.limit ?? 100),
+    handler: async ({ params, query }) => {
+      const page = await items.page(params.ref, query.after ?? 0, query.limit ?? 100);
+      if (!page) throw new ApiError('not_found', `No work item ${params.ref}.`);
+      return page;
+    },
   });
 
   routes.add({
@@ -234,12 +251,12 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator'],
     handler: async ({ params, body, caller, idempotencyKey }) => {
       if (body.into === params.ref) throw invalid([{ path: ['body', 'into'], message: 'a ticket does not merge into itself' }]);
-      const [ticket, target] = await Promise.all([gateway.view(params.ref), gateway.view(body.into)]);
+      const [ticket, target] = await Promise.all([stateOf(params.ref), stateOf(body.into)]);
       if (ticket.kind !== 'ticket') throw new ApiError('invalid_request', `Only a ticket merges; ${ticket.ref} is a ${ticket.kind}.`, { issues: [] });
       if (target.kind === 'action') throw invalid([{ path: ['body', 'into'], message: `${target.ref} is an action; a ticket merges into a ticket or a case` }]);
       const actor = toActor(caller);
       // The target first: a merge cut short leaves the ticket open, and sending it again completes it.
-      const timeline = (await items.compose(ticket)).timeline;
+      const timeline = await items.allEntries(ticket);
       const mergedTimeline = await items.stashJson(timeline);
       const key = (suffix: string) => (idempotencyKey ? `${idempotencyKey}:${suffix}` : undefined);
       await changed(await gateway.command(body.into, actor, { type: 'takeMerged', ref: ticket.ref, mergedTimeline, entries: timeline.length }, key('target')));

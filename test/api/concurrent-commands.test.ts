@@ -40,8 +40,7 @@ for (const n of [30, 200]) {
     expect(unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`)).toEqual([]);
     for (const a of answers.filter((x) => x.status === 503 || x.status === 429)) expect(a.headers.get('retry-after')).toMatch(/^\d+$/);
 
-    const view = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'cora' })).body;
-    const notes = view.timeline.filter((e: { type: string; text?: string }) => e.type === 'note' && e.text?.startsWith('note ')).map((e: { text: string }) => e.text);
+    const notes = (await api.timeline(ref, 'cora')).filter((e: { type: string; text?: string }) => e.type === 'note' && e.text?.startsWith('note ')).map((e: { text: string }) => e.text);
     expect(new Set(notes).size, 'no note twice').toBe(notes.length);
     answers.forEach((a, i) => {
       if (a.status === 200) expect(notes).toContain(`note ${i}`);
@@ -59,8 +58,7 @@ for (const n of [30, 200]) {
       }
       expect(retried.status).toBe(200);
     }
-    const after = (await api.request('GET', `/v1/work-items/${ref}`, { as: 'cora' })).body;
-    const all = after.timeline.filter((e: { type: string; text?: string }) => e.type === 'note' && e.text?.startsWith('note ')).map((e: { text: string }) => e.text);
+    const all = (await api.timeline(ref, 'cora')).filter((e: { type: string; text?: string }) => e.type === 'note' && e.text?.startsWith('note ')).map((e: { text: string }) => e.text);
     expect(all.sort()).toEqual(Array.from({ length: n }, (_, i) => `note ${i}`).sort());
   }, 300_000);
 }

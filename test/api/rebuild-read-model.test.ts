@@ -3,7 +3,7 @@
 // they were.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ItemStore } from '../../api/item-store.js';
+import { ItemStore } from '../../store/item-store.js';
 import { rebuildReadModel } from '../../api/read-model-rebuild.js';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
 import { ApiHarness } from '../support/api-harness.js';

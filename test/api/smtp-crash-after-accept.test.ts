@@ -1,6 +1,6 @@
 // Inbound SMTP loses nothing once it has answered 250 (R34, R35): the service (`npm run serve`,
 // a real process) is killed with SIGKILL right after the 250 and before it processes the message
-// (the fault hook `WORK_ITEMS_FAULT=kill-after-smtp-accept`). A fresh service on the same
+// (test/support/serve-with-fault.ts kill-after-smtp-accept). A fresh service on the same
 // database takes the stored message at its start: the ticket exists once.
 
 import { spawn } from 'node:child_process';
@@ -8,8 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
+import { migrate } from '../../store/db/migrate.js';
+import { createPool } from '../../store/db/pool.js';
 import { startService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { freePort } from '../../worker/free-port.js';
@@ -36,12 +36,12 @@ afterAll(async () => {
 it('R34, R35: a message the listener answered 250 for, when the service is killed before processing it, is processed once after the restart', { timeout: 120_000 }, async () => {
   const taskQueue = `smtp-crash-${randomUUID()}`;
   const smtpPort = await freePort();
-  const doomed = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+  const doomed = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-with-fault.ts', 'kill-after-smtp-accept'], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, ADMIN_TOKEN: randomBytes(16).toString('hex'),
       PORT: String(await freePort()), HOST: '127.0.0.1', SMTP_PORT: String(smtpPort), SMTP_HOST: '127.0.0.1',
-      TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORK_ITEMS_FAULT: 'kill-after-smtp-accept',
+      TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -54,7 +54,7 @@ it('R2: a closed item still refuses commands as closed and final', async () => {
   expect(res.body).toMatchObject({ error: 'invalid_transition', from: 'closed' });
 });
 
-it('an item whose history the code cannot replay (a nondeterminism) answers needs_operator to views and to commands, saying why', async () => {
+it('an item whose history the code cannot replay (a nondeterminism) answers needs_operator to commands and to a diagnostic read of its workflow, saying why', async () => {
   const ref = 'T-990001';
   const taskQueue = `diverging-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
@@ -67,9 +67,9 @@ it('an item whose history the code cannot replay (a nondeterminism) answers need
     // ...and the service's own code takes it now.
     const ours = await createWorker({ connection, pool: api.pool, taskQueue });
     await ours.runUntil(async () => {
-      // A view and a command are both told the item needs an operator, and why: not a 500, and
-      // not a 503 that asks to retry what no retry can mend.
-      const view = await api.request('GET', `/v1/work-items/${ref}`, { as: 'otto' });
+      // A read of its workflow (?source=workflow) and a command are both told the item needs an
+      // operator, and why: not a 500, and not a 503 that asks to retry what no retry can mend.
+      const view = await api.request('GET', `/v1/work-items/${ref}?source=workflow`, { as: 'otto' });
       expect(view.status).toBe(409);
       expect(view.body).toMatchObject({ error: 'needs_operator', temporalStatus: 'RUNNING', problem: 'nondeterminism', command: 'view' });
       expect(view.body.message).toMatch(/cannot be replayed .*Nondeterminism/);

@@ -1,7 +1,7 @@
 // Point 5 of issue 7: nothing outside an item runs ahead of its history. The item stores its
 // changes by an activity that history schedules, so the one window left is between that
 // activity's write and its completion. This test kills a real worker process (SIGKILL) in that
-// window, deterministically (the fault hook `WORK_ITEMS_FAULT=kill-after-store`), starts a fresh
+// window, deterministically (test/support/serve-with-fault.ts kill-after-store), starts a fresh
 // worker, and finds, without sending any command, the lists, the timeline and the outbox exactly
 // as the item's history says: each entry and email once, the list row at the item's version.
 
@@ -11,9 +11,9 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
-import { ItemStore } from '../../api/item-store.js';
+import { migrate } from '../../store/db/migrate.js';
+import { createPool } from '../../store/db/pool.js';
+import { ItemStore } from '../../store/item-store.js';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
 import { startService, type RunningService } from '../../worker/service.js';
 import type { Actor } from '../../workflows/domain/item/types.js';
@@ -42,11 +42,11 @@ afterAll(async () => {
 
 it('R41, R42: a worker killed after storing an item\'s changes and before the store completes loses nothing, and a fresh worker leaves lists, timeline and outbox matching the item with no further command', { timeout: 120_000 }, async () => {
   const taskQueue = `crash-${randomUUID()}`;
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'test/support/serve-with-fault.ts', 'kill-after-store'], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, ADMIN_TOKEN: randomBytes(16).toString('hex'),
-      PORT: String(await freePort()), HOST: '127.0.0.1', TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORK_ITEMS_FAULT: 'kill-after-store',
+      PORT: String(await freePort()), HOST: '127.0.0.1', TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -77,11 +77,16 @@ it('R41, R42: a worker killed after storing an item\'s changes and before the st
   for (let i = 0; i < 600 && !(await eventTypes(handle)).includes('ACTIVITY_TASK_COMPLETED'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await eventTypes(handle)).toContain('ACTIVITY_TASK_COMPLETED'); // retried after its 10 s start-to-close timeout
 
-  const view = await new ItemStore(pool).compose(await gateway.view(ref));
-  expect(view.version).toBe(sent.version);
+  // The item as its workflow holds it (a Query: this test reads Temporal directly), against what is stored.
+  const held = await gateway.workflowView(ref);
+  expect(held.version).toBe(sent.version);
+  expect(held.timeline).toEqual([]); // nothing left unstored
+  const items = new ItemStore(pool);
+  const timeline = await items.allEntries((await items.item(ref))!);
   const rows = await stored();
-  expect(rows.map((r) => r.entry)).toEqual(view.timeline); // every entry once, in order, as history has it
-  expect((await pool.query('SELECT state, version FROM work_items WHERE ref = $1', [ref])).rows).toEqual([{ state: view.state, version: view.version }]);
+  expect(rows.map((r) => r.entry)).toEqual(timeline); // every entry once, in order, as history has it
+  expect(timeline.map((e) => e.seq)).toEqual(Array.from({ length: held.timelineCount }, (_, i) => i + 1));
+  expect((await pool.query('SELECT state, version FROM work_items WHERE ref = $1', [ref])).rows).toEqual([{ state: held.state, version: held.version }]);
   const outbox = (await pool.query('SELECT message_id FROM outbound_emails WHERE ref = $1', [ref])).rows.map((r) => r.message_id);
-  expect(outbox).toEqual(view.timeline.filter((e) => e.type === 'email_out').map((e) => e.messageId));
+  expect(outbox).toEqual(timeline.filter((e) => e.type === 'email_out').map((e) => e.messageId));
 });

@@ -5,8 +5,10 @@
 // a load balancer's passive health check, it sends nothing for 3 s to a replica that refused or
 // reset a connection or said it is restarting.
 //   1. FAULT_REPLICA_STORIES (200) stories; one replica is killed (SIGKILL) in the middle and
-//      started again. Refs stay unique, an Idempotency-Key answered by one replica is replayed by
-//      the other, every story completes, nothing acknowledged is lost or doubled.
+//      started again, while UI-like Queries (`__temporal_workflow_metadata`, `__stack_trace`,
+//      `view`; FAULT_QUERIES_PER_SECOND of each, 4) go straight to Temporal on every open item.
+//      Refs stay unique, an Idempotency-Key answered by one replica is replayed by the other, every
+//      story completes, nothing acknowledged is lost or doubled, every history replays.
 //   2. A rolling restart under load (FAULT_ROLLING_STORIES, 60, new stories): each replica in
 //      turn gets SIGTERM, drains, exits within its documented time and starts again. No request
 //      fails unless the client saw it refused retryably (503 with Retry-After) or refused at
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figure, keysHeldInProgress, recoveryMs } from './support/story-checks.js';
 import { formatMs, pollUntil, progress, startStories, type Attempt } from './support/story-client.js';
 import { inFaultSuite, startFaultWorld, type FaultWorld } from './support/fault-world.js';
+import { describeQueryLoad, startQueryLoad } from './support/query-load.js';
 
 const STORIES = Number(process.env.FAULT_REPLICA_STORIES ?? 200);
 const ROLLING_STORIES = Number(process.env.FAULT_ROLLING_STORIES ?? 60);
@@ -26,6 +29,13 @@ const ROLLING_STORIES = Number(process.env.FAULT_ROLLING_STORIES ?? 60);
  * past by the time its retries got through).
  */
 const WAIT_MS = 20_000;
+/**
+ * The UI-like Queries sent straight to Temporal on every open item while one replica is killed and
+ * started again (support/query-load.ts): this many a second of each kind, within these bounds.
+ */
+const QUERIES_PER_SECOND_EACH = Number(process.env.FAULT_QUERIES_PER_SECOND ?? 4);
+const MAX_QUERIES = 20_000;
+const MAX_QUERY_LOAD_MS = 15 * 60_000;
 /** What the README promises for a stop: HTTP drain (10 s) and worker drain (10 s), with room. */
 const STOP_WITHIN_MS = 30_000;
 
@@ -58,6 +68,15 @@ describe.skipIf(!inFaultSuite || !replicasOn)('two replicas', () => {
     const [, victim] = world.replicas as [typeof world.service, typeof world.service];
     const firstAttempt = http.attempts.length;
     const { stories, all } = startStories(world.storyWorld('desk', { waitMs: WAIT_MS }), STORIES, 150);
+    // As people watching the items in a UI would: Queries on every open item, whichever replica
+    // owns it (or none, while one is dead), until every story is over.
+    const queries = startQueryLoad({
+      client: world.temporalClient,
+      openRefs: () => stories.flatMap((s) => (s.ref && s.endedAt === undefined ? [s.ref] : [])),
+      perSecondEach: QUERIES_PER_SECOND_EACH,
+      maxQueries: MAX_QUERIES,
+      maxMs: MAX_QUERY_LOAD_MS,
+    });
     const atKill = await pollUntil(
       'the stories to be in full swing',
       async () => {
@@ -72,6 +91,7 @@ describe.skipIf(!inFaultSuite || !replicasOn)('two replicas', () => {
     await victim.start();
     const readyAt = Date.now();
     await all;
+    const queried = await queries.stop();
 
     const result = await world.check(stories, { settleMs: 120_000, expectClosed: true });
 
@@ -105,6 +125,10 @@ describe.skipIf(!inFaultSuite || !replicasOn)('two replicas', () => {
     // Every item's history, written by two workers in turn, replays on the code.
     const replayErrors = await world.replay(refs as string[]);
     if (replayErrors.length) console.log(`histories that do not replay:\n  ${replayErrors.join('\n  ')}`);
+    console.log(
+      `[fault] replicas under Queries: ${describeQueryLoad(queried)}; stories ${result.stories} (${stories.filter((s) => s.done).length} completed), ` +
+        `acknowledged commands ${result.acknowledged}, lost ${result.lost}, doubled ${result.doubled}; histories that failed to replay ${replayErrors.length} of ${refs.length}`,
+    );
     expect(replayErrors).toEqual([]);
     expect(attempts.filter((a) => a.status === 500).map(show)).toEqual([]);
     expect(answeredPerReplica.every((n) => n > 0)).toBe(true);

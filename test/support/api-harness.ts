@@ -113,6 +113,18 @@ export class ApiHarness {
     return res.body;
   }
 
+  /** Every entry of the item's timeline, read page by page through GET .../timeline (a view holds the latest 50). */
+  async timeline(ref: string, as?: string): Promise<any[]> {
+    const entries: any[] = [];
+    for (let after: number | undefined = 0; after !== undefined; ) {
+      const page: ApiResponse<any> = await this.request('GET', `/v1/work-items/${ref}/timeline?after=${after}&limit=500`, { as });
+      if (page.status !== 200) throw new Error(`timeline of ${ref}: ${page.status} ${JSON.stringify(page.body)}`);
+      entries.push(...page.body.entries);
+      after = page.body.nextAfter;
+    }
+    return entries;
+  }
+
   /** The item's view once `check` holds (what other items do to it arrives asynchronously). */
   viewWhen(ref: string, what: string, check: (view: any) => boolean, as?: string): Promise<any> {
     return this.eventually(what, async () => {

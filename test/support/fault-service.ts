@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/tool-paths.js';
 import { freePort } from '../../worker/free-port.js';
+import type { Fault } from './serve-with-fault.js';
 
 export interface ServiceEnv {
   temporalAddress: string;
@@ -18,8 +19,10 @@ export interface ServiceEnv {
   taskQueue: string;
   /** Fixed across restarts; a free port when absent. */
   port?: number;
-  /** More environment for the process (e.g. WORK_ITEMS_FAULT, SMTP_PORT). */
+  /** More environment for the process (e.g. SMTP_PORT). */
   extra?: Record<string, string>;
+  /** Start test/support/serve-with-fault.ts with this fault instead of scripts/serve.ts. */
+  fault?: Fault;
 }
 
 export interface ServiceProcess {
@@ -58,7 +61,8 @@ export async function serviceProcess(env: ServiceEnv): Promise<ServiceProcess> {
     const logFile = join(logDir, `serve-${logFiles.length + 1}.log`);
     logFiles.push(logFile);
     const fd = openSync(logFile, 'a');
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+    const entry = env.fault ? ['test/support/serve-with-fault.ts', env.fault] : ['scripts/serve.ts'];
+    const proc = spawn(process.execPath, ['--import', 'tsx', ...entry], {
       cwd: repoRoot,
       env: {
         ...process.env,

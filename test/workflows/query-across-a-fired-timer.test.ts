@@ -4,19 +4,20 @@
 // The worker answers such a Query from a history that ends with the timer's TimerFired, so the
 // SDK runs the item's code through that timer with the clock of the *previous* workflow task. Code
 // that decides "is the wait over?" from that clock thinks it is not, arms the timer again, and the
-// worker later sends that command in the real workflow task: a history the same code cannot
-// replay (found by the two-replica fault run; see test/faults/nondeterminism/README.md). Here the
-// same sequence runs on the dev server: worker A owns the item and stops, the Query waits on the
-// task queue while the timer fires, then worker B starts and takes both (the Query first in most
-// runs; before workflows/history-guard.ts, this test failed in each of three runs).
+// SDK kept that run and sent that command in the real workflow task: a history the same code
+// cannot replay (found by the two-replica fault run; see test/faults/nondeterminism/README.md).
+// The run guard (workflows/interceptors.ts) refuses the Query, which drops the run. Here the same
+// sequence runs on the dev server: worker A owns the item and stops, the Query waits on the task
+// queue while the timer fires, then worker B starts and takes both (the Query first in most runs;
+// the test prints which). Without the guard it fails whenever the Query comes first.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
-import { createWorker, WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { migrate } from '../../store/db/migrate.js';
+import { createPool } from '../../store/db/pool.js';
+import { bundleWorkItemWorkflows, createWorker } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import { commandUpdates, viewQuery } from '../../workflows/definitions.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
@@ -24,6 +25,7 @@ import type { workItem } from '../../workflows/work-item.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { pollUntil } from '../faults/support/story-client.js';
 import { alice, quietLogger, ticketInput } from '../support/workflow-harness.js';
+import { describeFirst } from './query-across-order.js';
 
 let db: FreshDatabase;
 let pool: pg.Pool;
@@ -36,7 +38,7 @@ beforeAll(async () => {
   const address = inject('temporalAddress');
   [db, bundle, connection, nativeConnection] = await Promise.all([
     freshDatabase(inject('databaseUrl')),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleWorkItemWorkflows({ logger: quietLogger }),
     Connection.connect({ address }),
     NativeConnection.connect({ address }),
   ]);
@@ -83,6 +85,7 @@ test('R17: a wait whose timer fired while its worker was gone ends once, and the
       // sends it again) and the run is dropped, so the workflow task replays the history. (On a
       // loaded machine the server may give up on the Query before worker B polls: no answer.)
       const first = await answered;
+      console.log(describeFirst(first));
       if (first instanceof Error) expect(first.message).toMatch(/went past its history|deadline|no poller/i);
       await pollUntil('the wait to end', async () => (await handle.query(viewQuery)).state === 'in_progress', 30_000, 100);
     });

@@ -4,22 +4,24 @@
 //
 // The worker answers such a Query from a history that ends with ActivityTaskCompleted, so the SDK
 // runs the item's code past the store with the clock of the task that scheduled it, and would keep
-// that run: what the code did after the store (cancel the store's timer) would go out ahead of the
-// Update the next real task brings, where a replay takes the Update first. Found by the
-// two-replica fault run; workflows/history-guard.ts refuses to keep such a run. Here: worker A
-// (workflows only) owns the item and stops once a store is scheduled; worker C (activities only)
-// runs the store while a Query waits on the task queue; a note waits for the next task; then
-// worker B starts and takes them.
+// that run: what the code did after the store (arm the timer of the next store, for the note that
+// came while the store ran) would go out ahead of the Update the next real task brings, where a
+// replay takes the Update first. Found by the two-replica fault run; the run guard
+// (workflows/interceptors.ts) refuses the Query, which drops the run. Here: worker A (workflows
+// only) owns the item and stops once a store is scheduled and one more note came; worker C
+// (activities only) runs the store while a Query waits on the task queue; a note waits for the
+// next task; then worker B starts and takes them (the Query first in about half the runs; the
+// test prints which). Without the guard it fails whenever the Query comes first.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
+import { migrate } from '../../store/db/migrate.js';
+import { createPool } from '../../store/db/pool.js';
 import { createWorkItemActivities } from '../../activities/read-model.js';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
-import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { bundleWorkItemWorkflows } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import { commandUpdates, viewQuery } from '../../workflows/definitions.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
@@ -27,6 +29,7 @@ import type { workItem } from '../../workflows/work-item.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { pollUntil } from '../faults/support/story-client.js';
 import { alice, quietLogger, ticketInput } from '../support/workflow-harness.js';
+import { describeFirst } from './query-across-order.js';
 
 let db: FreshDatabase;
 let pool: pg.Pool;
@@ -39,7 +42,7 @@ beforeAll(async () => {
   const address = inject('temporalAddress');
   [db, bundle, connection, nativeConnection] = await Promise.all([
     freshDatabase(inject('databaseUrl')),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+    bundleWorkItemWorkflows({ logger: quietLogger }),
     Connection.connect({ address }),
     NativeConnection.connect({ address }),
   ]);
@@ -74,6 +77,11 @@ test('R42: notes around a store whose outcome reached the next worker by a Query
     notes.push(`note ${notes.length + 1}`);
     await command({ type: 'addNote', text: notes.at(-1)! });
   }
+  // One more note while the store waits for an activity worker: once the store's outcome comes,
+  // that note still waits for a store, so the code arms the store's timer, a command that follows
+  // the outcome.
+  notes.push('the note during the store');
+  await command({ type: 'addNote', text: notes.at(-1)! });
   workerA.shutdown();
   await runA;
 
@@ -96,6 +104,7 @@ test('R42: notes around a store whose outcome reached the next worker by a Query
       // The run that went past its history is refused: the Query fails (or, on a loaded machine,
       // gets no answer before worker B polls); the note's task then replays the history.
       const first = await answered;
+      console.log(describeFirst(first));
       if (first instanceof Error) expect(first.message).toMatch(/went past its history|deadline|no poller/i);
       await lastNote;
       // Each note once, in order: the stored entries, then the workflow's tail.

@@ -1,6 +1,10 @@
 // Histories recorded from earlier versions of the work-item workflow (test/workflows/histories/)
 // replay on today's code without nondeterminism: items already running when a new version is
-// deployed keep working. A change that cannot replay them must branch with `patched()`.
+// deployed keep working. A change that cannot replay them must branch with `patched()`. The
+// replay compares the commands the code makes with the events recorded, one by one: a change of
+// their order (a store scheduled before the timer is started, say) fails it. Between them the
+// fixtures hold every kind of event the workflow writes (checked below), so no command goes
+// unchecked.
 //
 // To record the current code's stories as new fixtures (then commit them):
 //   RECORD_HISTORIES=1 npx vitest run test/workflows/recorded-histories.test.ts
@@ -15,6 +19,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alice, bob, WorkflowHarness, type ItemHandle } from '../support/workflow-harness.js';
 import { historyFromJSON, historyToJSON } from '../support/history.js';
 
+const { EventType } = proto.temporal.api.enums.v1;
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'histories');
 type History = proto.temporal.api.history.v1.IHistory;
 
@@ -82,7 +87,7 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
   'ticket-continued-as-new': async () => {
     const t = await h.ticket({ submit: true, continueAsNewAfterEvents: 30 });
     await h.command(t, alice, { type: 'pickUp' });
-    for (let i = 0; i < 14; i++) await h.command(t, alice, { type: 'addNote', text: `note ${i}` });
+    for (let i = 0; i < 24; i++) await h.command(t, alice, { type: 'addNote', text: `note ${i}` });
     await h.command(t, alice, { type: 'resolve', method: 'customer_communication' });
     await t.result();
     return [t];
@@ -116,6 +121,33 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
     await kase.result();
     return [kase, ...second.childRefs.map((ref) => h.handleOf(ref))];
   },
+  // R31, R32: a ticket split into two new tickets (its children), which tell it when they resolve;
+  // it resolves as split_completed once both have, and closes.
+  'ticket-split': async () => {
+    const ticket = await h.ticket({ submit: true, category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 } }, true);
+    await h.command(ticket, alice, { type: 'pickUp' });
+    await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }] });
+    const t = await h.until(ticket, (v) => v.childRefs.length === 2, 'the new tickets');
+    for (const ref of t.childRefs) await h.command(h.handleOf(ref), bob, { type: 'resolve', method: 'customer_communication' });
+    await ticket.result();
+    return [ticket, ...t.childRefs.map((ref) => h.handleOf(ref))];
+  },
+  // R33, R26, R32: a ticket launches a case of a stored process (loadProcess), waits for it, and
+  // resolves when the case does; the case's action and the case itself.
+  'ticket-launches-case': async () => {
+    await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING', ['recorded-refund', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
+    const ticket = await h.ticket({ submit: true, category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 } }, true);
+    await h.command(ticket, alice, { type: 'pickUp' });
+    await h.command(ticket, alice, { type: 'launchCase', processId: 'recorded-refund', shortDescription: 'Refund invoice 42' });
+    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
+    const kase = h.handleOf(t.childRefs[0]);
+    const c = await h.until(kase, (v) => v.childRefs.length === 1, 'the case\'s action');
+    await h.command(h.handleOf(c.childRefs[0]), bob, { type: 'resolve', method: 'complete' });
+    await h.until(kase, (v) => v.flowComplete === true, 'the flow complete');
+    await h.command(kase, alice, { type: 'resolve', method: 'complete' });
+    await ticket.result();
+    return [ticket, kase, h.handleOf(c.childRefs[0])];
+  },
 };
 
 function fixtures(): string[] {
@@ -144,10 +176,31 @@ if (process.env.RECORD_HISTORIES) {
   }, 120_000);
 }
 
+/** What the workflow writes to history, each by at least one fixture: every command it makes, and every message it takes. */
+const EVENTS_COVERED = [
+  'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+  'WORKFLOW_EXECUTION_UPDATE_COMPLETED',
+  'WORKFLOW_EXECUTION_SIGNALED',
+  'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+  'TIMER_STARTED',
+  'TIMER_FIRED',
+  'TIMER_CANCELED',
+  'ACTIVITY_TASK_SCHEDULED recordChanges',
+  'ACTIVITY_TASK_SCHEDULED allocateRef',
+  'ACTIVITY_TASK_SCHEDULED loadProcess',
+  'ACTIVITY_TASK_SCHEDULED deliverEmail',
+  'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+  'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+  'WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
+  'WORKFLOW_EXECUTION_COMPLETED',
+];
+
 it('R42: every recorded history of an earlier version replays on today\'s workflow code', async () => {
   const files = fixtures();
   expect(files.length, 'no fixtures: record them (see the top of this file)').toBeGreaterThanOrEqual(3);
   const histories = files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))) }));
+  const covered = new Set(histories.flatMap(({ history }) => (history.events ?? []).map(eventName)));
+  expect(EVENTS_COVERED.filter((event) => !covered.has(event)), 'events no fixture holds: record a story that writes them').toEqual([]);
   let replayed = 0;
   for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
     expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
@@ -155,6 +208,13 @@ it('R42: every recorded history of an earlier version replays on today\'s workfl
   }
   expect(replayed).toBe(files.length);
 });
+
+/** An event's type, with the activity's name for a scheduled activity. */
+function eventName(event: proto.temporal.api.history.v1.IHistoryEvent): string {
+  const type = EventType[event.eventType ?? 0].replace(/^EVENT_TYPE_/, '');
+  const activity = event.activityTaskScheduledEventAttributes?.activityType?.name;
+  return activity ? `${type} ${activity}` : type;
+}
 
 /** The histories of every run of an item, first to last. */
 async function runsOf(handle: ItemHandle): Promise<History[]> {

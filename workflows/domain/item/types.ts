@@ -4,28 +4,10 @@ import type { CaseFlow } from '../case/flow.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
 import type { SlaClock, SlaRule } from '../sla/sla.js';
 
-export const KINDS = ['ticket', 'case', 'action'] as const;
-export type Kind = (typeof KINDS)[number];
-
-export const STATES = ['draft', 'todo', 'in_progress', 'waiting', 'resolved', 'closed'] as const;
-export type State = (typeof STATES)[number];
-
-export const WAIT_TYPES = ['more_info', 'until', 'pause', 'split', 'case_launched'] as const;
-export type WaitType = (typeof WAIT_TYPES)[number];
-
-export const RESOLUTION_METHODS = [
-  'customer_communication',
-  'no_customer_response',
-  'rejected',
-  'rejected_spam',
-  'rejected_unknown_address',
-  'merged',
-  'split_completed',
-  'complete',
-  'unable_to_complete',
-  'cancelled',
-] as const;
-export type ResolutionMethod = (typeof RESOLUTION_METHODS)[number];
+export { KINDS, STATES, WAIT_TYPES, RESOLUTION_METHODS, WAIT_END_REASONS } from './words.js';
+export type { Kind, State, WaitType, ResolutionMethod, WaitEndReason } from './words.js';
+import type { Kind, State, WaitType, ResolutionMethod, WaitEndReason } from './words.js';
+import type { MappedStatus } from '../legacy/status-mapping.js';
 
 /** Who performs a command: resolved by the API from the caller's token. */
 export interface Actor {
@@ -57,7 +39,7 @@ export interface Wait {
   endsAt?: string;
 }
 
-export type WaitEndReason = 'email_received' | 'days_elapsed' | 'until_reached' | 'cancelled' | 'resolved' | 'reassigned';
+/** Why the last wait ended (the view's `waitEndedReason`). */
 
 export interface EditableFields {
   title?: string;
@@ -290,7 +272,7 @@ export interface WorkItemInput {
   /** An action: what its case launched it as. */
   action?: WorkItem['action'];
   /** Imported from v2020.1 (R43): the item starts directly in its mapped state. */
-  imported?: import('../legacy/imported-item.js').LegacyImport;
+  imported?: LegacyImport;
   /** Submit at once (hand-created items that passed R5's check, or items born from email). */
   submit: boolean;
   parentRef?: string;
@@ -304,14 +286,8 @@ export interface WorkItemInput {
    * workflow computes from the same input (absent: the workflow's first task's time).
    */
   createdAt?: string;
-  /** State carried over continue-as-new; absent on the first run. */
+  /** The item as the previous run left it, carried over continue-as-new (what it had not stored, Updates answered with); absent on the first run. */
   carried?: WorkItem;
-  /**
-   * 2: the timeline is stored in PostgreSQL and the item carries a short tail (every item
-   * started since). Absent: a run started before that, which keeps its whole timeline and
-   * mirrors itself by local activities until it continues as new.
-   */
-  layout?: 2;
   /** How long a change may wait to be stored in PostgreSQL by the workflow itself (tests lower it). */
   storeAfterMs?: number;
   /** History length after which the run continues as new (tests lower it). */
@@ -336,4 +312,17 @@ export interface WorkItemSummary {
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+/** An item imported from v2020.1 (R43): what the workflow starts it from. */
+export interface LegacyImport {
+  legacyRef: string;
+  legacyStatus: string;
+  mapped: MappedStatus;
+  assignee?: string;
+  waitUntil?: string;
+  resolvedAt?: string;
+  attentionReason?: string;
+  /** Earlier notes, oldest first. */
+  timeline: Array<{ at: string; by: string; text: string }>;
 }

@@ -13,6 +13,8 @@ type Direct = Pick<
 >;
 
 export interface WorkItemView extends Direct, EditableFields {
+  /** How many timeline entries the item has in all; `timeline` holds the latest of them. */
+  timelineCount: number;
   waitType?: WaitType;
   waitEndsAt?: string;
   categoryId?: string;
@@ -36,6 +38,15 @@ export interface WorkItemView extends Direct, EditableFields {
   stageIndex?: number;
   robot?: boolean;
 }
+
+/**
+ * Fields of the view the API applies and strips (store/item-store.ts): it never sends them.
+ * api/schemas.ts checks its `WorkItemView` schema against the rest, `WireWorkItemView`.
+ */
+export type InternalViewField = 'resolutionTags' | 'deliveryUpdates';
+
+/** The view as the API sends it (docs/api.md, "The view of a work item"). */
+export type WireWorkItemView = Omit<WorkItemView, InternalViewField>;
 
 /** One action of a case as the case shows it (R27); the API adds each open action's current state and assignee. */
 export interface CaseActionView {
@@ -79,6 +90,7 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     linkedRefs: item.linkedRefs,
     timeline: item.timeline,
     timelineLength: item.timelineLength,
+    timelineCount: item.timelineLength,
     ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
     ...(item.deliveryUpdates?.length ? { deliveryUpdates: item.deliveryUpdates } : {}),
     ...caseParts(item),

@@ -10,22 +10,12 @@
 import { blankItem } from '../item/blank-item.js';
 import { missingForSubmit } from '../item/required-fields.js';
 import { record } from '../item/timeline.js';
-import { SYSTEM, type Actor, type WorkItem, type WorkItemInput, type Wait } from '../item/types.js';
+import { SYSTEM, type Actor, type LegacyImport, type WorkItem, type WorkItemInput, type Wait } from '../item/types.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
 import { mapLegacyStatus, type MappedStatus } from './status-mapping.js';
 import { Refusal } from '../item/refusal.js';
 
-export interface LegacyImport {
-  legacyRef: string;
-  legacyStatus: string;
-  mapped: MappedStatus;
-  assignee?: string;
-  waitUntil?: string;
-  resolvedAt?: string;
-  attentionReason?: string;
-  /** Earlier notes, oldest first. */
-  timeline: Array<{ at: string; by: string; text: string }>;
-}
+export type { LegacyImport } from '../item/types.js';
 
 /** What an import item says, before it is checked (dates still as given). */
 export interface LegacyItem {

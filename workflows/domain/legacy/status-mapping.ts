@@ -11,7 +11,7 @@
 //   be given as an empty status.
 
 import { Refusal } from '../item/refusal.js';
-import type { Kind, ResolutionMethod, State, WaitType } from '../item/types.js';
+import type { Kind, ResolutionMethod, State, WaitType } from '../item/words.js';
 
 export interface MappedStatus {
   state: State;

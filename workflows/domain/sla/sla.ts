@@ -4,7 +4,7 @@
 // recomputes everything from the submission time.
 
 import { addWorkingTime, workingTimeBetween, type BusinessCalendar } from '../calendar/business-calendar.js';
-import { WAIT_TYPES, type WaitType } from '../item/types.js';
+import { WAIT_TYPES, type WaitType } from '../item/words.js';
 
 export const DEFAULT_AT_RISK_SHARE = 0.75;
 
