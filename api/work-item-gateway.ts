@@ -164,8 +164,8 @@ export class WorkItemGateway {
         return await this.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.client.workflow.getHandle(ref).query(viewQuery, this.now().toISOString()));
       } catch (error) {
         if (cannotReplay(error)) throw this.replayFailed(ref, error, 'view');
-        // The worker dropped a run that went past its history (workflows/history-guard.ts): the
-        // next Query is answered from the history replayed.
+        // The worker dropped a run that went past its history (the run guard, workflows/
+        // interceptors.ts): the next Query is answered from the history replayed.
         if ((isUnanswered(error) || ranPastHistory(error)) && attempt === 0) continue;
         if (workflowTaskFailed(error) && attempt === 0) {
           await sleep(500);

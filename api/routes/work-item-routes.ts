@@ -78,8 +78,8 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
    */
   const changed = async (item: WorkItem): Promise<WorkItemView> => {
     const now = gateway.now();
-    await items.save(item, toSummary(item, now));
-    return withActionStates(await items.present(item, now));
+    const [, view] = await Promise.all([items.save(item, toSummary(item, now)), items.present(item, now)]);
+    return withActionStates(view);
   };
 
   /** The item's current view, from PostgreSQL; `fromWorkflow` asks its workflow instead (diagnostics). */

@@ -40,8 +40,20 @@ describe.skipIf(!inFaultSuite)('PostgreSQL outage (npm run test:faults)', () => 
     const stoppedAt = Date.now();
     await world.postgres.pause();
     const ready: Array<{ at: number; status?: number; body?: unknown; ms: number }> = [];
+    // A read of an item while PostgreSQL is away: 503 naming PostgreSQL, never a Query to Temporal instead.
+    const reads: Array<{ status?: number; body?: any }> = [];
+    const readRef = stories.find((s) => s.ref)!.ref!;
+    const agentToken = world.storyWorld('desk').agentToken;
     const probe = (async () => {
       while (Date.now() < stoppedAt + OUTAGE_S * 1000) {
+        if (Date.now() > stoppedAt + 3_000) {
+          reads.push(
+            await fetch(`${world.service.url}/v1/work-items/${readRef}`, { headers: { authorization: `Bearer ${agentToken}` }, signal: AbortSignal.timeout(30_000) }).then(
+              async (r) => ({ status: r.status, body: await r.json() }),
+              () => ({}),
+            ),
+          );
+        }
         const t0 = Date.now();
         const res = await fetch(`${world.service.url}/readyz`, { signal: AbortSignal.timeout(30_000) }).then(
           async (r) => ({ status: r.status, body: await r.json() }),
@@ -58,6 +70,8 @@ describe.skipIf(!inFaultSuite)('PostgreSQL outage (npm run test:faults)', () => 
     await all;
 
     const result = await world.check(stories, { settleMs: 120_000, expectClosed: true });
+    expect(reads.length).toBeGreaterThan(0);
+    for (const read of reads) expect(read, 'a GET of an item during the outage').toMatchObject({ status: 503, body: { error: 'unavailable', unavailable: 'PostgreSQL' } });
 
     const show = (a: Attempt) => `${new Date(a.startedAt).toISOString()} ${a.label} ${a.method} ${a.path} -> ${a.status ?? a.error} in ${a.durationMs} ms${a.status && a.status >= 300 ? ` ${JSON.stringify(a.body)}` : ''}${a.retryAfter ? ` (Retry-After ${a.retryAfter})` : ''}`;
     const during = http.attempts.filter((a) => a.startedAt <= resumedAt && a.startedAt + a.durationMs >= stoppedAt);

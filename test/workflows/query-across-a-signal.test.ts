@@ -14,23 +14,17 @@
 // and takes them (the Query first in most runs; the test prints which). Without the guard it fails
 // whenever the Query comes first.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type pg from 'pg';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { expect, test } from 'vitest';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
-import { migrate } from '../../store/db/migrate.js';
-import { createPool } from '../../store/db/pool.js';
-import { bundleWorkItemWorkflows, createWorker } from '../../worker/create-worker.js';
-import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
+import { createWorker } from '../../worker/create-worker.js';
 import { actionClosedSignal, commandUpdates, viewQuery } from '../../workflows/definitions.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
 import type { CaseProcess, WorkItemInput } from '../../workflows/domain/item/types.js';
 import type { workItem } from '../../workflows/work-item.js';
-import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { pollUntil } from '../faults/support/story-client.js';
-import { alice, quietLogger } from '../support/workflow-harness.js';
-import { describeFirst } from './query-across-order.js';
+import { alice } from '../support/workflow-harness.js';
+import { describeFirst, useDevServerWorld } from './query-across-support.js';
 
 const TWO_STAGES: CaseProcess = {
   id: 'two-stages',
@@ -43,35 +37,10 @@ const TWO_STAGES: CaseProcess = {
   ],
 };
 
-let db: FreshDatabase;
-let pool: pg.Pool;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let client: Client;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  const address = inject('temporalAddress');
-  [db, bundle, connection, nativeConnection] = await Promise.all([
-    freshDatabase(inject('databaseUrl')),
-    bundleWorkItemWorkflows({ logger: quietLogger }),
-    Connection.connect({ address }),
-    NativeConnection.connect({ address }),
-  ]);
-  pool = createPool(db.url);
-  await migrate(pool);
-  await ensureSearchAttributes(connection, 'default');
-  client = new Client({ connection });
-}, 60_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-  await nativeConnection?.close();
-  await connection?.close();
-});
+const world = useDevServerWorld();
 
 test("R26: a case that heard of its action's closing while its worker was gone starts the next stage once, and the history replays, even when a Query reached the next worker first", async () => {
+  const { pool, client, nativeConnection, bundle } = world;
   const taskQueue = `query-across-signal-${randomUUID()}`;
   const ref = `C-Q${randomUUID().slice(0, 6)}`;
   const input: WorkItemInput = { ref, kind: 'case', createdBy: alice, fields: { shortDescription: 'Onboard supplier Acme' }, process: TWO_STAGES, processId: TWO_STAGES.id, submit: true };

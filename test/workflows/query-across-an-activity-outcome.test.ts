@@ -13,53 +13,21 @@
 // next task; then worker B starts and takes them (the Query first in about half the runs; the
 // test prints which). Without the guard it fails whenever the Query comes first.
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type pg from 'pg';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { migrate } from '../../store/db/migrate.js';
-import { createPool } from '../../store/db/pool.js';
+import { Worker } from '@temporalio/worker';
+import { expect, test } from 'vitest';
 import { createWorkItemActivities } from '../../activities/read-model.js';
 import { WorkItemGateway } from '../../api/work-item-gateway.js';
-import { bundleWorkItemWorkflows } from '../../worker/create-worker.js';
-import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 import { commandUpdates, viewQuery } from '../../workflows/definitions.js';
 import type { Command } from '../../workflows/domain/item/commands.js';
 import type { workItem } from '../../workflows/work-item.js';
-import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { pollUntil } from '../faults/support/story-client.js';
-import { alice, quietLogger, ticketInput } from '../support/workflow-harness.js';
-import { describeFirst } from './query-across-order.js';
+import { alice, ticketInput } from '../support/workflow-harness.js';
+import { describeFirst, useDevServerWorld } from './query-across-support.js';
 
-let db: FreshDatabase;
-let pool: pg.Pool;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let client: Client;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  const address = inject('temporalAddress');
-  [db, bundle, connection, nativeConnection] = await Promise.all([
-    freshDatabase(inject('databaseUrl')),
-    bundleWorkItemWorkflows({ logger: quietLogger }),
-    Connection.connect({ address }),
-    NativeConnection.connect({ address }),
-  ]);
-  pool = createPool(db.url);
-  await migrate(pool);
-  await ensureSearchAttributes(connection, 'default');
-  client = new Client({ connection });
-}, 60_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-  await nativeConnection?.close();
-  await connection?.close();
-});
+const world = useDevServerWorld();
 
 test('R42: notes around a store whose outcome reached the next worker by a Query are each on the timeline once, in order, and the history replays', async () => {
+  const { pool, client, nativeConnection, bundle } = world;
   const taskQueue = `query-across-store-${randomUUID()}`;
   const ref = `T-S${randomUUID().slice(0, 6)}`;
   const workflowsOnly = () => Worker.create({ connection: nativeConnection, workflowBundle: bundle, taskQueue });

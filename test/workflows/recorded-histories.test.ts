@@ -1,7 +1,7 @@
-// Histories recorded from earlier versions of the work-item workflow (test/workflows/histories/)
-// replay on today's code without nondeterminism: items already running when a new version is
-// deployed keep working. A change that cannot replay them must branch with `patched()`. The
-// replay compares the commands the code makes with the events recorded, one by one: a change of
+// Histories recorded from the work-item workflow (test/workflows/histories/) replay on today's
+// code without nondeterminism. No release has run yet, so a change that cannot replay them
+// re-records them (below) rather than branching with `patched()`; once a release runs, they are
+// what items already running need to keep working. The replay compares the commands the code makes with the events recorded, one by one: a change of
 // their order (a store scheduled before the timer is started, say) fails it. Between them the
 // fixtures hold every kind of event the workflow writes (checked below), so no command goes
 // unchecked.

@@ -114,8 +114,16 @@ for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
   console.log(`\nattempt ${attempt} (${workflowId})`);
   console.log(`  the Query:  ${show(outcome.queried)}`);
   if ('value' in outcome.queried) {
-    const pastHistory = !(outcome.queried.value as string[]).includes('an entry');
-    console.log(`              ${pastHistory ? "answered from the Query's own history (the code ran through the fired timer before any workflow task did)" : 'answered after the workflow task (the order this reproduction does not need)'}`);
+    const entries = outcome.queried.value as string[];
+    console.log(
+      `              ${
+        !entries.includes('due')
+          ? "answered from the Query's own history: the code ran through the fired timer on the previous task's clock (the instant not passed) and armed the timer again"
+          : !entries.includes('an entry')
+            ? 'answered after a task that took the fired timer but not the Update'
+            : 'answered after the workflow task (the order this reproduction does not need)'
+      }`,
+    );
   }
   if (outcome.again) console.log(`  sent again: ${show(outcome.again)}`);
   console.log(`  the Update: ${show(outcome.updated)}`);
