@@ -2,8 +2,9 @@
 // starts again on the same SQLite file and port. What was durable stays so: open items take
 // commands again, stories whose wait ended during the outage complete (the timer fires once the
 // server is back), a wait that ends after the restart ends on time, feedback windows close
-// items, SLA timers record their breach. While the server is down the API answers 503 (with
-// Retry-After) and GET /readyz answers 503 with `temporal: false`.
+// items, SLA timers record their breach. While the server is down commands and creations answer
+// 503 (with Retry-After), a read of an item still answers 200 from PostgreSQL (no read goes to
+// Temporal), and GET /readyz answers 503 with `temporal: false`.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figure } from './support/story-checks.js';
@@ -170,9 +171,11 @@ describe.skipIf(!inFaultSuite)('Temporal restart (npm run test:faults)', () => {
     const firstSuccess = http.attempts.filter((a) => a.startedAt >= resumedAt && a.status !== undefined && a.status < 300).map((a) => a.startedAt + a.durationMs).sort((a, b) => a - b)[0];
     const show = (a: Attempt) => `+${formatMs(a.startedAt - pausedAt)} ${a.method} ${a.path} -> ${a.status ?? a.error} in ${formatMs(a.durationMs)} ${JSON.stringify(a.body)}${a.retryAfter ? ` (Retry-After ${a.retryAfter})` : ''}`;
     const readyz = duringOutage.filter((p) => p.path === '/readyz');
-    const api = duringOutage.filter((p) => p.path !== '/readyz');
+    const api = duringOutage.filter((p) => p.path !== '/readyz' && p.method !== 'GET');
+    const reads = duringOutage.filter((p) => p.path !== '/readyz' && p.method === 'GET');
     const badReadyz = readyz.filter((p) => !(p.status === 503 && (p.body as { temporal?: boolean }).temporal === false));
     const badApi = api.filter((p) => !(p.status === 503 && p.retryAfter));
+    const badReads = reads.filter((p) => p.status !== 200);
     console.log(
       figure('temporal-restart', result, {
         outage: `${OUTAGE_S}s`,
@@ -182,7 +185,7 @@ describe.skipIf(!inFaultSuite)('Temporal restart (npm run test:faults)', () => {
         'wait after the restart seen': `${formatMs(waitedLateMs)} after its instant`,
         'SLA breach after the restart seen': `${formatMs(longLateMs)} after its due time`,
         'feedback windows ending in the outage, closed': `${windows.filter((w) => entries(w.ref, 'closed').length === 1).length}/${windows.length}`,
-        'answers while down': `${duringOutage.length} (${api.filter((p) => p.status === 503).length}/${api.length} API 503, ${readyz.filter((p) => p.status === 503).length}/${readyz.length} /readyz 503, slowest ${formatMs(Math.max(0, ...duringOutage.map((p) => p.durationMs)))})`,
+        'answers while down': `${duringOutage.length} (${api.filter((p) => p.status === 503).length}/${api.length} commands 503, ${reads.filter((p) => p.status === 200).length}/${reads.length} reads 200, ${readyz.filter((p) => p.status === 503).length}/${readyz.length} /readyz 503, slowest ${formatMs(Math.max(0, ...duringOutage.map((p) => p.durationMs)))})`,
       }),
     );
     console.log(`while down:\n  ${probes.map(show).join('\n  ')}`);
@@ -194,6 +197,8 @@ describe.skipIf(!inFaultSuite)('Temporal restart (npm run test:faults)', () => {
     expect(api.length).toBeGreaterThan(0);
     expect(badReadyz.map(show)).toEqual([]);
     expect(badApi.map(show)).toEqual([]);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(badReads.map(show)).toEqual([]);
     expect(duringOutage.filter((p) => p.durationMs > DOWN_ANSWER_MS).map(show)).toEqual([]);
     expect(spanned).toBeGreaterThanOrEqual(Math.min(10, STORIES / 2));
     expect(problems).toEqual([]);
