@@ -19,7 +19,8 @@ import type { ItemStore } from '../store/item-store.js';
 import { newPartOf } from './quoted-reply.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
 
-const REF_IN_SUBJECT = /\[([TCA]-\d{6})\]/;
+/** R34: a ref in the subject (R1: six digits, more once there are a million items). */
+export const REF_IN_SUBJECT = /\[([TCA]-\d{6,})\]/;
 
 export type Outcome = z.output<typeof InboundOutcome>;
 
@@ -122,7 +123,8 @@ export async function takeEmail(deps: InboundEmailDeps, body: z.output<typeof In
 
   async function match(b: typeof body): Promise<string | undefined> {
     const inSubject = REF_IN_SUBJECT.exec(b.subject)?.[1];
-    if (inSubject && (await readModel.exists(inSubject))) return inSubject;
+    // An item born inside another's workflow may not be stored yet: Temporal knows it.
+    if (inSubject && ((await readModel.exists(inSubject)) || (await gateway.exists(inSubject)))) return inSubject;
     const thread = [b.inReplyTo, ...(b.references ?? [])].filter((id): id is string => Boolean(id));
     return readModel.refOfSentMessage(thread);
   }

@@ -463,7 +463,7 @@ export const CaseActionView = z.object({
   type: z.string(),
   stageIndex: z.number().int(),
   state: z.enum(STATES),
-  resolutionMethod: z.enum(RESOLUTION_METHODS).extract(['complete', 'unable_to_complete']).optional(),
+  resolutionMethod: z.enum(RESOLUTION_METHODS).extract(['complete', 'unable_to_complete', 'withdrawn']).optional().openapi({ description: '`withdrawn`: a rework from an earlier stage closed it (R29)' }),
   reason: z.string().optional(),
   byHand: z.boolean(),
   assignee: z.string().optional(),
@@ -478,6 +478,7 @@ const WaitView = z.object({
   until: z.string().optional(),
   reason: z.string().optional(),
   endsAt: z.string().optional().openapi({ description: "when the wait's timer fires, if it has one (the view's `waitEndsAt`)" }),
+  imported: z.boolean().optional().openapi({ description: 'a split or case_launched wait imported from v2020.1: its owner ends it with cancel-wait (R43)' }),
 });
 
 export const WorkItemView = z
@@ -530,6 +531,7 @@ export const WorkItemView = z
     attention: z.object({ reason: z.string(), actionRef: z.string().optional() }).optional().openapi({ description: 'cases: why the case needs its owner, and which action (R29; none for a case imported as needing attention)' }),
     legacyRef: z.string().optional().openapi({ description: 'imported from v2020.1: its reference there (R43)' }),
     legacyStatus: z.string().optional(),
+    missingFields: z.array(z.string()).optional().openapi({ description: 'imported past draft without fields v2021.1 asks for (R5, R43): which' }),
     actions: z
       .array(CaseActionView)
       .optional()

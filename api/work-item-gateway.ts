@@ -106,6 +106,11 @@ export class WorkItemGateway {
     }
   }
 
+  /** Whether Temporal has a workflow for this ref (an item not stored yet, R34). */
+  async exists(ref: string): Promise<boolean> {
+    return (await this.statusOf(ref)) !== undefined;
+  }
+
   /** Ends an item's workflow outside its rules (an import batch that failed part way, R43). */
   async terminate(ref: string, reason: string): Promise<void> {
     try {

@@ -71,9 +71,9 @@ export function caseInput(starter: WorkItem, launch: CaseLaunch, loaded: { proce
 }
 
 /** R31: a new ticket of a split, submitted, as the split ticket's child. */
-export function splitPartInput(ticket: WorkItem, part: SplitPart, ref: string, inherited: Inherited): WorkItemInput {
+export function splitPartInput(ticket: WorkItem, part: SplitPart, inherited: Inherited): WorkItemInput {
   return {
-    ref,
+    ref: part.ref,
     kind: 'ticket',
     createdBy: SYSTEM,
     fields: { title: part.title, description: part.description, ...(part.primaryContact ? { primaryContact: part.primaryContact } : {}), ...(part.requester ? { requester: part.requester } : {}) },

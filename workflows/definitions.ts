@@ -18,8 +18,8 @@ export const itemQuery = defineQuery<WorkItem>('item');
 
 /** R25, R29: an action tells its case it closed (sent by the action's workflow; a repeat is harmless). */
 export const actionClosedSignal = defineSignal<[{ ref: string; method: ResolutionMethod; reason?: string }]>('actionClosed');
-/** R19: a cancelled case tells an open action to close (a repeat is harmless). */
-export const caseCancelledSignal = defineSignal<[{ caseRef: string; reason: string }]>('caseCancelled');
+/** R19, R29: a cancelled case tells an open action to close; a reworked one, an action it withdrew (a repeat is harmless). */
+export const caseCancelledSignal = defineSignal<[{ caseRef: string; reason: string; method?: 'withdrawn' }]>('caseCancelled');
 /** R26, R32: a case tells the item that started it that it was submitted, or resolved (a repeat is harmless). */
 export const childChangedSignal = defineSignal<[{ ref: string; state: State; resolutionMethod?: ResolutionMethod }]>('childChanged');
 

@@ -286,11 +286,11 @@ export class ItemRun {
             else done(caseNotStarted(this.current, `no process ${step.launch.processId} to start a case of`, new Date()));
           });
         }
+        if (step.ref === undefined) step.ref = step.launch.ref; // fixed by the command that asked (R33)
         if (step.ref === undefined) return this.stepOn(allocateRef({ origin, launchId: step.launch.launchId, kind: 'case' }), (ref) => void (step.ref = ref));
         return this.stepOn(startChildItem(caseInput(this.current, step.launch, step.loaded!, step.ref, this.input)), () => done(caseStarted(this.current, step.ref!, new Date())));
       case 'part':
-        if (step.ref === undefined) return this.stepOn(allocateRef({ origin, launchId: step.part.launchId, kind: 'ticket' }), (ref) => void (step.ref = ref));
-        return this.stepOn(startChildItem(splitPartInput(this.current, step.part, step.ref, this.input)), () => done(splitPartStarted(this.current, step.part.launchId, step.ref!, new Date())));
+        return this.stepOn(startChildItem(splitPartInput(this.current, step.part, this.input)), () => done(splitPartStarted(this.current, step.part.launchId, new Date())));
       case 'action':
         if (step.ref === undefined) return this.stepOn(allocateRef({ origin, launchId: step.launch.launchId, kind: 'action' }), (ref) => void (step.ref = ref));
         return this.stepOn(startChildItem(actionInput(this.current, step.launch, step.ref, this.input)), () => done(actionLaunched(this.current, step.launch.launchId, step.ref!, new Date())));
@@ -426,7 +426,7 @@ async function sendNotice(notice: ItemNotice): Promise<void> {
   const other = getExternalWorkflowHandle(notice.to);
   try {
     if (notice.type === 'actionClosed') await other.signal(actionClosedSignal, { ref: notice.ref, method: notice.method, ...(notice.reason ? { reason: notice.reason } : {}) });
-    else if (notice.type === 'caseCancelled') await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason });
+    else if (notice.type === 'caseCancelled') await other.signal(caseCancelledSignal, { caseRef: notice.caseRef, reason: notice.reason, ...(notice.method ? { method: notice.method } : {}) });
     else await other.signal(childChangedSignal, { ref: notice.ref, state: notice.state, ...(notice.resolutionMethod ? { resolutionMethod: notice.resolutionMethod } : {}) });
   } catch {
     // The other item has closed (its workflow completed) or never existed: nothing waits for this.

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Command } from '../../workflows/domain/item/commands.js';
 import { missingForSubmit } from '../../workflows/domain/item/required-fields.js';
 import type { WorkItem } from '../../workflows/domain/item/types.js';
-import { toSummary, type WorkItemView } from '../../workflows/domain/item/view.js';
+import { toSummary, toView, type WorkItemView } from '../../workflows/domain/item/view.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
 import type { ItemStore } from '../../store/item-store.js';
@@ -189,7 +189,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     path: string,
     summary: string,
     body: B,
-    toCommand: (body: z.output<B>, caller: Caller) => Command | Promise<Command>,
+    toCommand: (body: z.output<B>, caller: Caller, request: { ref: string; idempotencyKey?: string }) => Command | Promise<Command>,
   ): void => {
     routes.add({
       method: path === '' ? 'patch' : 'post',
@@ -201,7 +201,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       response: ViewSchema,
       refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
-        const cmd = await items.stashLongTexts(await toCommand(parsed, caller));
+        const cmd = await items.stashLongTexts(await toCommand(parsed, caller, { ref: params.ref, idempotencyKey }));
         return changed(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
       },
     });
@@ -254,18 +254,32 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       const [ticket, target] = await Promise.all([stateOf(params.ref), stateOf(body.into)]);
       if (ticket.kind !== 'ticket') throw new ApiError('invalid_request', `Only a ticket merges; ${ticket.ref} is a ${ticket.kind}.`, { issues: [] });
       if (target.kind === 'action') throw invalid([{ path: ['body', 'into'], message: `${target.ref} is an action; a ticket merges into a ticket or a case` }]);
+      if (target.state === 'closed') throw new ApiError('invalid_transition', `${target.ref} is closed; a ticket merges into an open ticket or case.`, { from: 'closed', command: 'merge' });
       const actor = toActor(caller);
-      // The target first: a merge cut short leaves the ticket open, and sending it again completes it.
-      const timeline = await items.allEntries(ticket);
-      const mergedTimeline = await items.stashJson(timeline);
       const key = (suffix: string) => (idempotencyKey ? `${idempotencyKey}:${suffix}` : undefined);
-      await changed(await gateway.command(body.into, actor, { type: 'takeMerged', ref: ticket.ref, mergedTimeline, entries: timeline.length }, key('target')));
-      const merged = await changed(await gateway.command(params.ref, actor, { type: 'merge', into: body.into }, key('ticket')));
+      // The ticket first: its rules may refuse, and then neither item has changed. A merge cut
+      // short after it is completed by sending it again (the ticket says where it went).
+      const merged = ticket.mergedInto === body.into ? await present(toView(ticket, gateway.now())) : await changed(await gateway.command(params.ref, actor, { type: 'merge', into: body.into }, key('ticket')));
       await readModel.link(params.ref, body.into, 'merged_into'); // later emails of its thread go to the target (R34)
+      const closed = (await items.item(params.ref)) ?? ticket;
+      const timeline = await items.allEntries(closed);
+      const mergedTimeline = await items.stashJson(timeline);
+      await changed(await gateway.command(body.into, actor, { type: 'takeMerged', ref: ticket.ref, mergedTimeline, entries: timeline.length }, key('target')));
       return merged;
     },
   });
-  command('/split', 'Split a ticket into new tickets: it waits until every one has resolved', SplitBody, async (b) => ({
+  /**
+   * R31, R33: refs for the items a command makes, fixed before it is sent so its answer names
+   * them; with an Idempotency-Key a retry gets the same ones. (A refused command leaves its refs
+   * unused: a gap in the numbering.)
+   */
+  const newRefs = (kind: 'ticket' | 'case', count: number, request: { ref: string; idempotencyKey?: string }): Promise<string[]> =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        request.idempotencyKey ? readModel.refForCreation(kind, `${request.ref}:${request.idempotencyKey}:${i}`) : readModel.nextRef(kind),
+      ),
+    );
+  command('/split', 'Split a ticket into new tickets: it waits until every one has resolved', SplitBody, async (b, _caller, request) => ({
     type: 'split',
     tickets: await Promise.all(
       b.tickets.map(async ({ categoryId, ...part }, i) => ({
@@ -273,9 +287,11 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
         ...(categoryId ? { category: await config.categorySnapshot(categoryId, `tickets.${i}.categoryId`) } : {}),
       })),
     ),
+    refs: await newRefs('ticket', b.tickets.length, request),
   }));
-  command('/launch-case', 'Launch a case from a ticket: the ticket waits until the case resolves', LaunchCaseBody, async (b) => {
+  command('/launch-case', 'Launch a case from a ticket: the ticket waits until the case resolves', LaunchCaseBody, async (b, _caller, request) => {
     await caseProcess(b.processId); // an unknown process is refused before the ticket hears of it
-    return { type: 'launchCase', processId: b.processId, shortDescription: b.shortDescription };
+    const [ref] = await newRefs('case', 1, request);
+    return { type: 'launchCase', processId: b.processId, shortDescription: b.shortDescription, ref: ref! };
   });
 }

@@ -123,7 +123,7 @@ export class WorkflowHarness {
    * A ref from the sequence the service allocates refs from, as the API does: items started by
    * other items (a start_case action's case, a ticket's case) take theirs from it too.
    */
-  private async nextRef(kind: 'ticket' | 'case'): Promise<string> {
+  async nextRef(kind: 'ticket' | 'case'): Promise<string> {
     const { rows } = await this.pool.query<{ n: string }>(`SELECT nextval('${kind}_ref_seq') AS n`);
     return `${kind === 'ticket' ? 'T' : 'C'}-${rows[0].n.padStart(6, '0')}`;
   }
@@ -178,6 +178,21 @@ export class WorkflowHarness {
   }
 
   /** Polls the view until `predicate` holds (notices, timers and launches are asynchronous). */
+  /** Waits until each of these items started by another (a split's tickets, a launched case) has its workflow. */
+  async started(...refs: string[]): Promise<void> {
+    for (const ref of refs) {
+      for (const deadline = Date.now() + 15_000; ; ) {
+        try {
+          await this.handleOf(ref).describe();
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${ref} to start: ${(error as Error).message}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    }
+  }
+
   async until(handle: ItemHandle, predicate: (v: WorkItemView) => boolean, what: string, timeoutMs = 15_000): Promise<WorkItemView> {
     let last: WorkItemView | undefined;
     for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {

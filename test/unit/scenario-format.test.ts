@@ -107,7 +107,7 @@ describe('field paths against the view schema', () => {
     expect(resolvePath(WorkItemView, 'sla.breached', 'the view')).toEqual({ ok: true, type: { kind: 'boolean' } });
     expect(resolvePath(WorkItemView, 'timeline.-1.type', 'the view')).toEqual({ ok: true, type: { kind: 'string' } });
     const method = resolvePath(WorkItemView, 'actions.0.resolutionMethod', 'the view');
-    expect(method).toEqual({ ok: true, type: { kind: 'enum', values: ['complete', 'unable_to_complete'] } });
+    expect(method).toEqual({ ok: true, type: { kind: 'enum', values: ['complete', 'unable_to_complete', 'withdrawn'] } });
   });
 
   it('a field the view does not have is named, with the fields there are', () => {

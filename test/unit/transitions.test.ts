@@ -62,8 +62,8 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   rework: { type: 'rework', fromStage: 0 },
   reset: { type: 'reset' },
   launchAction: { type: 'launchAction', action: { type: 'review', name: 'Second look' } },
-  launchCase: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier' },
-  split: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'The first request' }, { title: 'Invoice 43', description: 'The second request' }] },
+  launchCase: { type: 'launchCase', processId: 'onboarding', shortDescription: 'Onboard the supplier', ref: 'C-000100' },
+  split: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'The first request' }, { title: 'Invoice 43', description: 'The second request' }], refs: ['T-000100', 'T-000101'] },
   merge: { type: 'merge', into: 'T-000002' },
   takeMerged: { type: 'takeMerged', ref: 'T-000002', mergedTimeline: '[]', entries: 0 },
 };

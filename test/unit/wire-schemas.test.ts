@@ -97,6 +97,7 @@ function samples(): Array<[name: string, item: WorkItem]> {
     ['an action of a case (actionType, stageIndex, robot)', createWorkItem({ ref: 'A-000001', kind: 'action', createdBy: alice, fields: { title: 'Verify documents' }, parentRef: 'C-000001', action: { type: 'review', stageIndex: 0, robot: true }, submit: true }, T0)],
     ['a case imported from v2020.1 needing attention (legacyRef, legacyStatus, R43)', importedCase],
     ['a ticket imported from v2020.1, resolved', createWorkItem(ticketInput({ imported: { legacyRef: 'L-1', legacyStatus: 'Resolved', mapped: mapLegacyStatus('ticket', 'Resolved'), resolvedAt: '2026-03-01T09:00:00Z', timeline: [] } }), T0)],
+    ['a ticket imported waiting on a split, without the fields R5 asks for (missingFields, wait.imported, R43)', createWorkItem(ticketInput({ fields: {}, imported: { legacyRef: 'L-9', legacyStatus: 'Resolved – split ticket', mapped: mapLegacyStatus('ticket', 'Resolved – split ticket'), assignee: 'alice', timeline: [] } }), T0)],
   ];
 }
 const views = (): Array<[string, DomainView]> => samples().map(([name, item]) => [name, toView(item, after(5 * MINUTE, new Date(item.updatedAt)))]);

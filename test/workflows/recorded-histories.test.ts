@@ -126,8 +126,9 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
   'ticket-split': async () => {
     const ticket = await h.ticket({ submit: true, category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 } }, true);
     await h.command(ticket, alice, { type: 'pickUp' });
-    await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }] });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 2, 'the new tickets');
+    const waiting = await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }], refs: [await h.nextRef('ticket'), await h.nextRef('ticket')] });
+    const t = waiting; // R32: the command's answer names the new items
+    await h.started(...t.childRefs);
     for (const ref of t.childRefs) await h.command(h.handleOf(ref), bob, { type: 'resolve', method: 'customer_communication' });
     await ticket.result();
     return [ticket, ...t.childRefs.map((ref) => h.handleOf(ref))];
@@ -138,8 +139,9 @@ const STORIES: Record<string, () => Promise<ItemHandle[]>> = {
     await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING', ['recorded-refund', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
     const ticket = await h.ticket({ submit: true, category: { id: 'invoices', requireResolutionCommunication: false, feedbackWindowMs: 0 } }, true);
     await h.command(ticket, alice, { type: 'pickUp' });
-    await h.command(ticket, alice, { type: 'launchCase', processId: 'recorded-refund', shortDescription: 'Refund invoice 42' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
+    const waiting = await h.command(ticket, alice, { type: 'launchCase', processId: 'recorded-refund', shortDescription: 'Refund invoice 42', ref: await h.nextRef('case') });
+    const t = waiting; // R32: the command's answer names the new items
+    await h.started(...t.childRefs);
     const kase = h.handleOf(t.childRefs[0]);
     const c = await h.until(kase, (v) => v.childRefs.length === 1, 'the case\'s action');
     await h.command(h.handleOf(c.childRefs[0]), bob, { type: 'resolve', method: 'complete' });

@@ -40,9 +40,10 @@ describe('a ticket that launches a case (R33, R32)', () => {
     await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2)', ['launched-by-ticket', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
     const ticket = await h.ticket({ submit: true }, true);
     await h.command(ticket, alice, { type: 'pickUp' });
-    const waiting = await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-by-ticket', shortDescription: 'Refund invoice 42' });
+    const waiting = await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-by-ticket', shortDescription: 'Refund invoice 42', ref: await h.nextRef('case') });
     expect(waiting).toMatchObject({ state: 'waiting', waitType: 'case_launched' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
+    const t = waiting; // R32: the command's answer names the new items
+    await h.started(...t.childRefs);
     const kase = h.handleOf(t.childRefs[0]);
     const c = await h.until(kase, (v) => (v.actions?.length ?? 0) === 1, 'the case\'s action');
     expect(c).toMatchObject({ kind: 'case', state: 'todo', parentRef: t.ref, shortDescription: 'Refund invoice 42', processId: 'launched-by-ticket' });
@@ -57,8 +58,9 @@ describe('a ticket that launches a case (R33, R32)', () => {
     await h.pool.query('INSERT INTO processes (id, version, definition) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING', ['launched-and-cancelled', JSON.stringify({ name: 'Refund', stages: [{ name: 'Pay', actions: [{ type: 'task', name: 'Pay back' }] }] })]);
     const ticket = await h.ticket({ submit: true }, true);
     await h.command(ticket, alice, { type: 'pickUp' });
-    await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-and-cancelled', shortDescription: 'Refund' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 1, 'the case started');
+    const waiting = await h.command(ticket, alice, { type: 'launchCase', processId: 'launched-and-cancelled', shortDescription: 'Refund', ref: await h.nextRef('case') });
+    const t = waiting; // R32: the command's answer names the new items
+    await h.started(...t.childRefs);
     await h.command(h.handleOf(t.childRefs[0]), alice, { type: 'cancel', reason: 'Customer withdrew the claim' });
     expect(await h.result(ticket)).toMatchObject({ state: 'closed', resolutionMethod: 'customer_communication' });
   });
@@ -68,9 +70,10 @@ describe('a ticket split into new tickets (R31, R32)', () => {
   it('R31, R32: the split ticket starts its new tickets as children, and resolves as split_completed only when the last one resolves', async () => {
     const ticket = await h.ticket({ submit: true, queue: 'finance' }, true);
     await h.command(ticket, alice, { type: 'pickUp' });
-    const waiting = await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }] });
+    const waiting = await h.command(ticket, alice, { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First request' }, { title: 'Invoice 43', description: 'Second request' }], refs: [await h.nextRef('ticket'), await h.nextRef('ticket')] });
     expect(waiting).toMatchObject({ state: 'waiting', waitType: 'split' });
-    const t = await h.until(ticket, (v) => v.childRefs.length === 2, 'the new tickets');
+    const t = waiting; // R32: the command's answer names the new items
+    await h.started(...t.childRefs);
     const [first, second] = t.childRefs.map((ref) => h.handleOf(ref));
     expect(await h.view(first)).toMatchObject({ kind: 'ticket', state: 'todo', title: 'Invoice 42', parentRef: t.ref, queue: 'finance', categoryId: 'invoices' });
     await h.command(first, alice, { type: 'resolve', method: 'customer_communication' });

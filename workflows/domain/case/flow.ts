@@ -18,7 +18,9 @@
 //   action and not accepted. The owner reworks (from an earlier stage, or chosen completed
 //   actions of the current stage, launched anew), relaunches the failed action (its new copy
 //   supersedes it) or launches others, or resets: a reset accepts the failed actions as they are,
-//   so the flow goes on. Rework leaves actions still open where they are (they may still finish).
+//   so the flow goes on. Rework from a stage withdraws the open actions of the stages after it
+//   (the flow launches those stages anew when it reaches them). A flow that had completed runs
+//   again when it is reworked or an action is launched on it by hand.
 
 import { Refusal } from '../item/refusal.js';
 import { actionKey, type ProcessAction, type ProcessDefinition } from './process-definition.js';
@@ -34,7 +36,7 @@ export interface FlowAction {
   /** Launched by hand or as a copy, not by its stage (R28). */
   byHand: boolean;
   state: 'open' | 'closed';
-  resolutionMethod?: 'complete' | 'unable_to_complete';
+  resolutionMethod?: 'complete' | 'unable_to_complete' | 'withdrawn';
   reason?: string;
   /** A failure the owner accepted with a reset (R29). */
   accepted?: boolean;
@@ -106,20 +108,30 @@ export function reset(flow: CaseFlow, process: ProcessDefinition): CaseFlow {
   return advance(next, process);
 }
 
-/** R29: rework from an earlier (or the current) stage: its actions are launched anew. */
-export function reworkFromStage(flow: CaseFlow, process: ProcessDefinition, fromStage: number): CaseFlow {
+/**
+ * R29: rework from an earlier (or the current) stage: its actions are launched anew, and the
+ * open actions of the stages after it are withdrawn (their refs are returned, to be told).
+ */
+export function reworkFromStage(flow: CaseFlow, process: ProcessDefinition, fromStage: number): { flow: CaseFlow; withdrawn: string[] } {
   const current = flow.stageIndex;
-  if (current === undefined || flow.complete) throw new Refusal('invalid_request', 'The case has no stage running to rework from.');
+  if (current === undefined) throw new Refusal('invalid_request', 'The case has no stage running to rework from.');
   if (!Number.isInteger(fromStage) || fromStage < 0 || fromStage > current) {
     throw new Refusal('invalid_request', `Rework from a stage of this case up to the current one: 0 to ${current} (${process.stages[current].name}).`);
   }
-  return enterStage(flow, process, fromStage);
+  const withdrawn = flow.actions.filter((a) => a.state === 'open' && a.stageIndex > fromStage).map((a) => a.ref);
+  const kept: CaseFlow = {
+    ...flow,
+    actions: flow.actions.map((a) => (withdrawn.includes(a.ref) ? { ...a, state: 'closed', resolutionMethod: 'withdrawn' } : a)),
+    // Launches not started yet of the stage reworked and after it would be second copies.
+    pending: flow.pending.filter((p) => p.stageIndex < fromStage),
+  };
+  return { flow: enterStage(kept, process, fromStage), withdrawn };
 }
 
 /** R29: rework chosen completed actions of the current stage: each is launched anew. */
 export function reworkActions(flow: CaseFlow, refs: string[]): CaseFlow {
   const current = flow.stageIndex;
-  if (current === undefined || flow.complete) throw new Refusal('invalid_request', 'The case has no stage running to rework.');
+  if (current === undefined) throw new Refusal('invalid_request', 'The case has no stage running to rework.');
   const chosen = refs.map((ref) => {
     const action = flow.actions.find((a) => a.ref === ref);
     if (!action) throw new Refusal('invalid_request', `${ref} is not an action of this case.`);
@@ -134,7 +146,7 @@ export function reworkActions(flow: CaseFlow, refs: string[]): CaseFlow {
 /** R28: an action launched by hand joins the current stage. */
 export function launchByHand(flow: CaseFlow, action: Pick<ProcessAction, 'type' | 'name' | 'robot' | 'processId'>): CaseFlow {
   const current = flow.stageIndex;
-  if (current === undefined || flow.complete) throw new Refusal('invalid_request', 'The case has no stage running to launch an action in.');
+  if (current === undefined) throw new Refusal('invalid_request', 'The case has no stage running to launch an action in.');
   return ask(flow, [launchOf(action, current, true)]);
 }
 
@@ -156,7 +168,11 @@ export function stageDone(flow: CaseFlow, stageIndex: number): boolean {
 function advance(flow: CaseFlow, process: ProcessDefinition): CaseFlow {
   const current = flow.stageIndex;
   if (current === undefined || flow.complete || flow.attention || !stageDone(flow, current)) return flow;
-  if (current + 1 >= process.stages.length) return { ...flow, complete: true };
+  if (current + 1 >= process.stages.length) {
+    // Complete only when every stage is: a relaunched copy of an earlier stage's action counts too.
+    const allDone = process.stages.every((_, i) => i > current || stageDone(flow, i) || latestOfStage(flow, i).length === 0);
+    return allDone ? { ...flow, complete: true } : flow;
+  }
   return enterStage(flow, process, current + 1);
 }
 
@@ -165,10 +181,11 @@ function enterStage(flow: CaseFlow, process: ProcessDefinition, stageIndex: numb
   return ask(withAttention({ ...flow, stageIndex, complete: false }), launches);
 }
 
-/** Adds launches to the pending ones, each with the next launch id. */
+/** Adds launches to the pending ones, each with the next launch id; a completed flow runs again until they close (R29). */
 function ask(flow: CaseFlow, launches: ActionLaunch[]): CaseFlow {
   return {
     ...flow,
+    complete: false,
     pending: [...flow.pending, ...launches.map((l, i) => ({ ...l, launchId: flow.launchCount + i }))],
     launchCount: flow.launchCount + launches.length,
   };
@@ -181,9 +198,11 @@ function latestOfStage(flow: CaseFlow, stageIndex: number): FlowAction[] {
   return [...latest.values()];
 }
 
-/** R29: the flow with its attention derived: the last failed, unaccepted latest copy of the stage. */
+/** R29: the flow with its attention derived: the last failed, unaccepted latest copy of a stage so far. */
 function withAttention(flow: CaseFlow): CaseFlow {
-  const failed = flow.stageIndex === undefined ? [] : latestOfStage(flow, flow.stageIndex).filter((a) => a.resolutionMethod === 'unable_to_complete' && !a.accepted);
+  const current = flow.stageIndex;
+  const latest = current === undefined ? [] : flow.actions.filter((a) => a.stageIndex <= current && latestOfStage(flow, a.stageIndex).includes(a));
+  const failed = latest.filter((a) => a.resolutionMethod === 'unable_to_complete' && !a.accepted);
   const last = failed.sort((a, b) => flow.actions.indexOf(a) - flow.actions.indexOf(b)).at(-1);
   const attention = last ? { actionRef: last.ref, reason: last.reason ?? 'unable to complete' } : undefined;
   if (attention?.actionRef === flow.attention?.actionRef) return flow;

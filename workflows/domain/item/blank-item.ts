@@ -11,6 +11,7 @@ export function blankItem(input: WorkItemInput, state: State, at: string): WorkI
     highlighted: false,
     queue: input.queue,
     needsHuman: false,
+    createdBy: input.createdBy.id,
     fields: { ...input.fields },
     category: input.category,
     processId: input.process?.id ?? input.processId,

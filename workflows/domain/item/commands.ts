@@ -30,8 +30,9 @@ export type Command =
   | { type: 'launchAction'; action: LaunchSpec }
   | { type: 'launchAction'; relaunch: string }
   // Tickets that become other work (R33)
-  | { type: 'launchCase'; processId: string; shortDescription: string }
-  | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId'>> }
+  // The new items' refs are fixed by the caller (the API allocates them), so the answer names them.
+  | { type: 'launchCase'; processId: string; shortDescription: string; ref: string }
+  | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId' | 'ref'>>; refs: string[] }
   | { type: 'merge'; into: string }
   /** The target of a merge takes the merged ticket's timeline (stored by the API, by reference). */
   | { type: 'takeMerged'; ref: string; mergedTimeline: string; entries: number };

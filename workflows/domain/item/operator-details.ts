@@ -86,7 +86,7 @@ function waitLine(item: WorkItem): string {
   const how: string[] = [];
   if (wait.type === 'more_info' && wait.days !== undefined) how.push(`${wait.days} day${wait.days === 1 ? '' : 's'}`);
   if (wait.closeIfNoResponse) how.push('closes if no response');
-  if (wait.type === 'split' && item.split) how.push(`${item.split.resolved.length} of ${item.split.parts} new tickets resolved`);
+  if (wait.type === 'split' && item.split) how.push(`${item.split.resolved.length} of ${item.split.parts.length} new tickets resolved`);
   if (wait.type === 'case_launched' && item.startedCase) how.push(`until ${item.startedCase.ref} resolves`);
   const end = wait.endsAt ? `, ends ${at(wait.endsAt)}` : wait.type === 'more_info' ? ', ends when an email arrives' : '';
   return `${wait.type}${how.length ? ` (${how.join(', ')})` : ''}${end}${reason(wait.reason)}`;

@@ -37,6 +37,8 @@ export interface Wait {
   reason?: string;
   /** When the wait's durable timer fires, if it has one. */
   endsAt?: string;
+  /** A `split` or `case_launched` wait imported from v2020.1: no work here ends it, so its owner does (R43). */
+  imported?: boolean;
 }
 
 /** Why the last wait ended (the view's `waitEndedReason`). */
@@ -160,13 +162,15 @@ export interface Spell {
 export type ItemNotice =
   /** An action tells its case it closed (R25, R29). */
   | { type: 'actionClosed'; to: string; ref: string; method: ResolutionMethod; reason?: string }
-  /** A cancelled case tells each of its open actions to close (R19). */
-  | { type: 'caseCancelled'; to: string; caseRef: string; reason: string }
+  /** A cancelled case tells each of its open actions to close (R19); a rework withdraws later stages' open actions (R29). */
+  | { type: 'caseCancelled'; to: string; caseRef: string; reason: string; method?: 'withdrawn' }
   /** A case tells the item that started it (a start_case action) when it is submitted and when it resolves (R26, R32). */
   | { type: 'childChanged'; to: string; ref: string; state: State; resolutionMethod?: ResolutionMethod };
 
 /** A new ticket a split ticket is to start (R31), as its `launchId`-th launch. */
 export interface SplitPart {
+  /** Its ref, fixed by the split command so the command's answer names it (R31, R32). */
+  ref: string;
   title: string;
   description: string;
   category?: CategorySnapshot;
@@ -178,6 +182,8 @@ export interface SplitPart {
 
 /** A case an item is to start: of which process, described how, as its `launchId`-th launch. */
 export interface CaseLaunch {
+  /** Its ref, when the command that asked for it fixed one (R33: launch-case); else allocated at launch. */
+  ref?: string;
   processId: string;
   shortDescription: string;
   launchId: number;
@@ -243,13 +249,20 @@ export interface WorkItem {
   action?: { type: string; stageIndex: number; robot?: boolean; processId?: string };
   /** A split ticket (R31): the new tickets asked for and not started yet, and how many of its parts have resolved. */
   partsToStart?: SplitPart[];
-  split?: { parts: number; resolved: string[] };
+  split?: { parts: string[]; resolved: string[] };
   /** A ticket that launches a case (R33): the case asked for, until it is started. */
   caseToLaunch?: CaseLaunch;
   /** A start_case action (R26) or a ticket that launched a case (R33): the case it started. */
   startedCase?: { ref: string };
   /** Messages to other items not sent yet (R32). */
   notices?: ItemNotice[];
+  /** R30: the item this ticket merged into, and the tickets merged into this one. */
+  mergedInto?: string;
+  mergedFrom?: string[];
+  /** R8: who created the item (a reopened draft goes back to them when no resource reopened it). */
+  createdBy?: string;
+  /** R39: when the item's SLA clock breached, kept across a removal of its rule so a breach is recorded once. */
+  slaBreachedAt?: string;
   /** Imported from v2020.1 (R43): its old reference and status, and the attention it needed there. */
   legacy?: { ref: string; status: string };
   importedAttention?: { reason: string };

@@ -2,6 +2,7 @@
 // and the summary row of the read model (R41).
 
 import { figures, type SlaFigures } from '../sla/sla.js';
+import { missingForSubmit } from './required-fields.js';
 import type { DeliveryUpdate, EditableFields, State, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
 /** Carried over from the item as they are. */
@@ -30,9 +31,10 @@ export interface WorkItemView extends Direct, EditableFields {
   flowComplete?: boolean;
   attention?: { reason: string; actionRef?: string };
   actions?: CaseActionView[];
-  /** Imported from v2020.1 (R43). */
+  /** Imported from v2020.1 (R43), and what v2021.1 asks of it (R5) that it came without. */
   legacyRef?: string;
   legacyStatus?: string;
+  missingFields?: string[];
   /** Actions: what the case launched it as. */
   actionType?: string;
   stageIndex?: number;
@@ -55,7 +57,7 @@ export interface CaseActionView {
   type: string;
   stageIndex: number;
   state: State;
-  resolutionMethod?: 'complete' | 'unable_to_complete';
+  resolutionMethod?: 'complete' | 'unable_to_complete' | 'withdrawn';
   reason?: string;
   byHand: boolean;
   assignee?: string;
@@ -94,13 +96,20 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     ...(item.resolutionTags.length ? { resolutionTags: item.resolutionTags } : {}),
     ...(item.deliveryUpdates?.length ? { deliveryUpdates: item.deliveryUpdates } : {}),
     ...caseParts(item),
-    ...(item.legacy ? { legacyRef: item.legacy.ref, legacyStatus: item.legacy.status } : {}),
+    ...(item.legacy ? { legacyRef: item.legacy.ref, legacyStatus: item.legacy.status, ...missingOf(item) } : {}),
     ...(item.importedAttention && !item.flow?.attention ? { attention: { reason: item.importedAttention.reason } } : {}),
     ...(item.action ? { actionType: item.action.type, stageIndex: item.action.stageIndex, ...(item.action.robot !== undefined ? { robot: item.action.robot } : {}) } : {}),
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     version: item.version,
   };
+}
+
+/** R43: an imported item past draft that lacks fields R5 asks for lists them. */
+function missingOf(item: WorkItem): { missingFields?: string[] } {
+  if (item.state === 'draft') return {};
+  const missing = missingForSubmit(item.kind, item.fields, item.category?.id);
+  return missing.length ? { missingFields: missing } : {};
 }
 
 function caseParts(item: WorkItem): Partial<WorkItemView> {

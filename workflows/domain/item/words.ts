@@ -21,6 +21,7 @@ export const RESOLUTION_METHODS = [
   'complete',
   'unable_to_complete',
   'cancelled',
+  'withdrawn',
 ] as const;
 export type ResolutionMethod = (typeof RESOLUTION_METHODS)[number];
 

@@ -5,10 +5,10 @@
 // straight away): an `until` in the past ends the wait, a window already over closes the item.
 //
 // `importProblems` says everything wrong with one item before anything is imported (the API
-// refuses the whole batch when any item has a problem).
+// refuses the whole batch when any item has a problem). An item that lacks fields v2021.1 asks
+// for (R5) is not a problem: it comes over as it is, and its view lists them (`missingFields`).
 
 import { blankItem } from '../item/blank-item.js';
-import { missingForSubmit } from '../item/required-fields.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type Actor, type LegacyImport, type WorkItem, type WorkItemInput, type Wait } from '../item/types.js';
 import { reconcileSla } from '../sla/sla-transitions.js';
@@ -55,10 +55,6 @@ export function importProblems(item: LegacyItem): { problems: string[]; mapped?:
     if (!isInstant(e.at)) problems.push(`timeline[${i}].at "${e.at}" is not a date and time`);
   });
   if (item.kind === 'case' && !item.processId) problems.push('a case needs processId');
-  if (mapped && mapped.state !== 'draft') {
-    const missing = missingForSubmit(item.kind, item, item.categoryId);
-    if (missing.length) problems.push(`a ${item.kind} past draft needs ${missing.join(', ')}`);
-  }
   if (mapped && (mapped.state === 'in_progress' || mapped.state === 'waiting') && !item.assignee) problems.push(`an item ${mapped.state} needs its assignee`);
   if (mapped?.waitType === 'until' && !item.waitUntil) problems.push('a wait until a date needs waitUntil');
   if (mapped?.state === 'resolved' && !item.resolvedAt) problems.push('a resolved item needs resolvedAt (its feedback window is counted from it)');
@@ -101,5 +97,6 @@ function waitOf(type: NonNullable<MappedStatus['waitType']>, until: string | und
     const endsAt = new Date(Date.parse(until)).toISOString();
     return { type, until: endsAt, endsAt };
   }
-  return { type };
+  // R43: no work here ends an imported wait on other work; its owner cancels it.
+  return type === 'split' || type === 'case_launched' ? { type, imported: true } : { type };
 }

@@ -24,7 +24,7 @@ import { actionClosed, launchByHand, launched, NEW_FLOW, relaunch, reset, rework
 import type { ProcessDefinition } from '../case/process-definition.js';
 import { settleResolution } from './resolution.js';
 import { endWait } from './waits.js';
-import { assign, setState, touch } from './steps.js';
+import { assign, needsAttention, setState, touch } from './steps.js';
 
 /** R26: a submitted case starts its flow with the first stage. */
 export function beginFlow(item: WorkItem, process: ProcessDefinition | undefined, at: string): WorkItem {
@@ -32,14 +32,17 @@ export function beginFlow(item: WorkItem, process: ProcessDefinition | undefined
   return followFlow(item, { ...item, flow: startFlow(item.flow ?? NEW_FLOW, process) }, process, SYSTEM, new Date(at));
 }
 
-/** The case launched a pending action as `ref` (its workflow started); a repeat is harmless. */
+/** The case launched a pending action as `ref`; a repeat is harmless. */
 export function actionLaunched(item: WorkItem, launchId: number, ref: string, now: Date): WorkItem {
   const flow = item.flow;
   const pending = flow?.pending.find((p) => p.launchId === launchId);
   if (!flow || !pending) {
-    // Cancelled while the action was being started: it closes too.
-    if (item.state !== 'closed' || !item.flow) return item;
-    return { ...item, notices: [...(item.notices ?? []), { type: 'caseCancelled', to: ref, caseRef: item.ref, reason: item.resolutionReason ?? 'the case was cancelled' }] };
+    if (!flow || flow.actions.some((a) => a.ref === ref) || item.notices?.some((n) => n.to === ref)) return item; // a repeat
+    // Cancelled, or withdrawn by a rework, while the action was being started: it closes too.
+    const notice: ItemNotice = item.state === 'closed'
+      ? { type: 'caseCancelled', to: ref, caseRef: item.ref, reason: item.resolutionReason ?? 'the case was cancelled' }
+      : { type: 'caseCancelled', to: ref, caseRef: item.ref, reason: `case ${item.ref} was reworked`, method: 'withdrawn' };
+    return asChange(item, { ...item, notices: [...(item.notices ?? []), notice] });
   }
   const at = now.toISOString();
   const next: WorkItem = { ...item, flow: launched(flow, launchId, ref), childRefs: item.childRefs.includes(ref) ? item.childRefs : [...item.childRefs, ref] };
@@ -73,42 +76,53 @@ export function cancelCase(item: WorkItem, actor: Actor, command: Extract<Comman
   return { ...next, notices: [...(next.notices ?? []), ...notices] };
 }
 
-/** R29: the owner accepts the failure: the case is in progress again, and the flow goes on. */
+/**
+ * R29: the owner accepts the failure: the case is in progress again (with its owner; a case
+ * nobody holds, reset by an admin, goes back to the queue), and the flow goes on.
+ */
 export function resetCase(item: WorkItem, actor: Actor, process: ProcessDefinition | undefined, now: Date): WorkItem {
   requireCase(item, 'reset');
   const at = now.toISOString();
   if (item.importedAttention && !item.flow?.attention) {
     // R43: a case imported as needing attention: the owner clears the flag it came with.
     const { importedAttention: _, ...rest } = touch(item, actor, 'reset', at);
-    return setState(record({ ...rest, highlighted: false }, actor, at, { type: 'reset' }), actor, at, 'in_progress');
+    return resumed(record({ ...rest, highlighted: false }, actor, at, { type: 'reset' }), actor, at);
   }
   if (!item.flow?.attention || !process) throw invalidTransition(item.state, 'reset', 'only a case that needs attention is reset');
   let next = touch(item, actor, 'reset', at);
+  next = record({ ...next, highlighted: false, flow: reset(next.flow!, process) }, actor, at, { type: 'reset', actionRef: item.flow.attention.actionRef });
   if (next.state === 'waiting') next = endWait(next, actor, at, 'cancelled', false);
-  if (!next.assignee && actor.kind === 'human') next = assign(next, actor, actor.id, at);
-  next = record({ ...next, highlighted: false }, actor, at, { type: 'reset', actionRef: item.flow.attention.actionRef });
-  next = setState({ ...next, flow: reset(next.flow!, process) }, actor, at, 'in_progress');
-  return followFlow(item, next, process, actor, now);
+  return followFlow(item, resumed(next, actor, at), process, actor, now);
 }
 
-/** R29: rework from a stage (its actions launched anew), or chosen completed actions of the current stage. */
+/** R29: a case whose attention is cleared goes on in progress with its owner (a human who acts takes it), or waits in the queue. */
+function resumed(item: WorkItem, actor: Actor, at: string): WorkItem {
+  if (needsAttention(item) || item.state !== 'todo') return item;
+  const owned = item.assignee || actor.kind !== 'human' ? item : assign(item, actor, actor.id, at);
+  return owned.assignee ? setState(owned, actor, at, 'in_progress') : owned;
+}
+
+/** R29: rework from a stage (its actions launched anew, later stages' open actions withdrawn), or chosen completed actions of the current stage. */
 export function reworkCase(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'rework' }>, process: ProcessDefinition | undefined, now: Date): WorkItem {
   requireCase(item, 'rework');
   const flow = runningFlow(item, 'rework');
   if (!process) throw invalidTransition(item.state, 'rework', 'the case follows no process');
-  if (item.state !== 'in_progress' && !flow.attention) throw invalidTransition(item.state, 'rework', 'a case is reworked while in progress or needing attention');
   const at = now.toISOString();
+  if (item.state !== 'in_progress' && !flow.attention) throw invalidTransition(item.state, 'rework', 'a case is reworked while in progress or needing attention');
   const working = touch(item, actor, 'rework', at);
   if ('fromStage' in command) {
-    const reworked = reworkFromStage(flow, process, command.fromStage);
-    const next = record({ ...working, flow: reworked }, actor, at, { type: 'reworked', fromStage: command.fromStage });
-    return withStage(next, process, actor, at, true);
+    const { flow: reworked, withdrawn } = reworkFromStage(flow, process, command.fromStage);
+    let next = record({ ...working, flow: reworked }, actor, at, { type: 'reworked', fromStage: command.fromStage, ...(withdrawn.length ? { withdrawn } : {}) });
+    const reason = `case ${item.ref} was reworked from stage ${command.fromStage}`;
+    next = { ...next, notices: [...(next.notices ?? []), ...withdrawn.map((ref): ItemNotice => ({ type: 'caseCancelled', to: ref, caseRef: item.ref, reason, method: 'withdrawn' }))] };
+    return resumed(withStage(next, process, actor, at, true), actor, at);
   }
-  return record({ ...working, flow: reworkActions(flow, command.actions) }, actor, at, { type: 'reworked', actions: command.actions });
+  const next = record({ ...working, flow: reworkActions(flow, command.actions) }, actor, at, { type: 'reworked', actions: command.actions });
+  return resumed(flow.complete ? withStage(next, process, actor, at, true) : next, actor, at);
 }
 
 /** R28: an action launched by hand joins the current stage; a relaunch copies a closed action. */
-export function launchActionByHand(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'launchAction' }>, now: Date): WorkItem {
+export function launchActionByHand(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'launchAction' }>, process: ProcessDefinition | undefined, now: Date): WorkItem {
   requireCase(item, 'launchAction');
   const flow = runningFlow(item, 'launchAction');
   if (item.state !== 'in_progress' && !flow.attention) {
@@ -116,16 +130,14 @@ export function launchActionByHand(item: WorkItem, actor: Actor, command: Extrac
   }
   const at = now.toISOString();
   const working = touch(item, actor, 'launchAction', at);
-  if ('relaunch' in command) return record({ ...working, flow: relaunch(flow, command.relaunch) }, actor, at, { type: 'launch_requested', relaunch: command.relaunch });
-  const { type: actionType, ...rest } = command.action;
-  return record({ ...working, flow: launchByHand(flow, command.action) }, actor, at, { type: 'launch_requested', actionType, ...rest });
-}
-
-/** R19: a case resolves `complete` once its flow is complete (or as a draft, R8). */
-export function guardCaseResolution(item: WorkItem, method: ResolutionMethod): void {
-  if (item.kind !== 'case' || method !== 'complete' || !item.flow || item.flow.complete) return;
-  const stage = item.stage ? `stage ${item.stage.index} (${item.stage.name})` : 'a stage';
-  throw invalidTransition(item.state, 'resolve', `its flow is not complete: ${stage} still has actions to finish`);
+  let next: WorkItem;
+  if ('relaunch' in command) next = record({ ...working, flow: relaunch(flow, command.relaunch) }, actor, at, { type: 'launch_requested', relaunch: command.relaunch });
+  else {
+    const { type: actionType, ...rest } = command.action;
+    next = record({ ...working, flow: launchByHand(flow, command.action) }, actor, at, { type: 'launch_requested', actionType, ...rest });
+  }
+  // A flow that had completed runs again (R29): its stage shows again.
+  return resumed(flow.complete && process ? withStage(next, process, actor, at, true) : next, actor, at);
 }
 
 /**
@@ -188,11 +200,13 @@ export function caseToStart(item: WorkItem): CaseLaunch | undefined {
   return { processId: item.action.processId, shortDescription: item.fields.title ?? item.action.processId, launchId: 0 };
 }
 
-/** R19: an action of a cancelled case closes as `cancelled`, saying why. A repeat changes nothing. */
-export function caseCancelledNotice(item: WorkItem, notice: { caseRef: string; reason: string }, now: Date): WorkItem {
+/** R19, R29: an action of a cancelled case closes as `cancelled`, one a rework withdrew as `withdrawn`, saying why. A repeat changes nothing. */
+export function caseCancelledNotice(item: WorkItem, notice: { caseRef: string; reason: string; method?: 'withdrawn' }, now: Date): WorkItem {
   if (item.kind !== 'action' || item.state === 'closed') return item;
-  // No notice back: the case that asked is closed.
-  return asChange(item, reconcileSla(settleResolution(item, SYSTEM, 'cancelled', `case ${notice.caseRef} was cancelled: ${notice.reason}`, now), now.toISOString()));
+  // No notice back: the case that asked is closed, or reworked past this action (R29).
+  const method = notice.method ?? 'cancelled';
+  const reason = method === 'withdrawn' ? notice.reason : `case ${notice.caseRef} was cancelled: ${notice.reason}`;
+  return asChange(item, reconcileSla(settleResolution(item, SYSTEM, method, reason, now), now.toISOString()));
 }
 
 /** After a change of the flow: the stage that started, the flow that completed (and auto-resolve). */
@@ -230,7 +244,6 @@ function requireCase(item: WorkItem, command: string): void {
 function runningFlow(item: WorkItem, command: string): CaseFlow {
   const flow = item.flow;
   if (!flow || flow.stageIndex === undefined) throw invalidTransition(item.state, command, 'the case has not started its flow (submit it first)');
-  if (flow.complete) throw invalidTransition(item.state, command, 'its flow is complete');
   if (item.state !== 'todo' && item.state !== 'in_progress' && item.state !== 'waiting') throw invalidTransition(item.state, command);
   return flow;
 }

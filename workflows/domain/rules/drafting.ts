@@ -50,6 +50,12 @@ export function edit(item: WorkItem, actor: Actor, command: Extract<Command, { t
     changed.push('categoryId');
   }
   if (changed.length === 0) throw new Refusal('invalid_request', 'Nothing to change: name at least one field.');
+  // R5: a submitted item keeps what its submission needed; an edit changes those fields, never empties them.
+  if (item.state !== 'draft') {
+    const had = new Set(missingForSubmit(item.kind, item.fields, item.category?.id));
+    const emptied = missingForSubmit(next.kind, next.fields, next.category?.id).filter((f) => !had.has(f));
+    if (emptied.length) throw new Refusal('validation_failed', `A submitted ${item.kind} keeps ${emptied.join(', ')}: give a new value instead.`, { missing: emptied });
+  }
   return record(next, actor, at, { type: 'edited', fields: changed });
 }
 

@@ -16,17 +16,21 @@ import { setState, touch } from './steps.js';
 export function launchCase(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'launchCase' }>, at: string): WorkItem {
   if (item.kind !== 'ticket') throw new Refusal('invalid_request', `Only a ticket launches a case; ${item.ref} is a ${item.kind}.`);
   if (!command.shortDescription.trim()) throw new Refusal('validation_failed', 'Launching a case needs its short description.', { missing: ['shortDescription'] });
+  if (command.ref === item.ref || item.childRefs.includes(command.ref)) throw new Refusal('invalid_request', `${command.ref} already belongs to ${item.ref}; a launch makes a new case.`);
   const working = touch(item, actor, 'launchCase', at);
   if (working.state !== 'in_progress') throw invalidTransition(working.state, 'launchCase', 'a ticket in progress launches a case');
-  const launch = { processId: command.processId, shortDescription: command.shortDescription, launchId: item.childRefs.length };
-  let next = record({ ...working, caseToLaunch: launch }, actor, at, { type: 'case_launch_requested', processId: command.processId, shortDescription: command.shortDescription });
+  const launch = { ref: command.ref, processId: command.processId, shortDescription: command.shortDescription, launchId: item.childRefs.length };
+  // R32: the case is the ticket's child from the command on, so its answer names it.
+  const withCase = { ...working, caseToLaunch: launch, childRefs: [...item.childRefs, command.ref] };
+  let next = record(withCase, actor, at, { type: 'case_launch_requested', processId: command.processId, shortDescription: command.shortDescription, ref: command.ref });
   next = setState({ ...next, wait: { type: 'case_launched' }, waitEndedReason: undefined }, actor, at, 'waiting');
   return record(next, actor, at, { type: 'wait_started', waitType: 'case_launched', processId: command.processId });
 }
 
 /** R33: the launched case resolved (or was cancelled): the ticket's wait ends and it resolves. A repeat changes nothing. */
 export function launchedCaseNotice(item: WorkItem, notice: { ref: string; state: State }, now: Date): WorkItem {
-  const waitsForIt = item.state === 'waiting' && item.wait?.type === 'case_launched' && item.startedCase?.ref === notice.ref;
+  const launched = item.startedCase?.ref ?? item.caseToLaunch?.ref;
+  const waitsForIt = item.state === 'waiting' && item.wait?.type === 'case_launched' && launched === notice.ref;
   if (!waitsForIt || (notice.state !== 'resolved' && notice.state !== 'closed')) return item;
   const at = now.toISOString();
   const heard = record(item, SYSTEM, at, { type: 'child_changed', ref: notice.ref, state: notice.state });

@@ -7,8 +7,8 @@ import { invalidTransition, Refusal } from '../item/refusal.js';
 import { beginSpell, record, tagResolution } from '../item/timeline.js';
 import type { Actor, ResolutionMethod, WorkItem } from '../item/types.js';
 import { closesOnResolve, MANUAL_METHODS } from './kinds.js';
-import { guardOwner, requireResource, setState, touch } from './steps.js';
-import { endWait } from './waits.js';
+import { assign, guardNeedsHuman, guardOwner, requireResource, setState, touch } from './steps.js';
+import { endWait, waitsOnOtherWork } from './waits.js';
 
 /** Methods that close at once, with no feedback window (R20; R30: a merged ticket's thread goes on in its target). */
 const CLOSES_AT_ONCE: ResolutionMethod[] = ['rejected_spam', 'rejected_unknown_address', 'cancelled', 'merged'];
@@ -25,11 +25,18 @@ export function resolve(before: WorkItem, actor: Actor, method: ResolutionMethod
     throw new Refusal('validation_failed', `Resolving as ${method} needs a reason.`, { missing: ['reason'] });
   }
   if (before.state === 'resolved') throw invalidTransition(before.state, command, 'it is resolved already');
-  if (before.state === 'waiting' && (before.wait?.type === 'split' || before.wait?.type === 'case_launched')) {
-    throw invalidTransition(before.state, command, `a ${before.wait.type} wait resolves by itself`);
-  }
+  if (waitsOnOtherWork(before)) throw invalidTransition(before.state, command, `a ${before.wait!.type} wait resolves by itself`);
+  guardNeedsHuman(before, actor, command);
+  guardCaseResolution(before, method, command);
   const item = before.state === 'draft' ? before : touch(before, actor, command, at); // R8: a draft resolves as it is
   return settleResolution(markResolutionCommunication(item, method), actor, method, reason, now);
+}
+
+/** R19, R26: a case resolves `complete` once its flow is complete (or as a draft, R8), whichever command resolves it (R24). */
+function guardCaseResolution(item: WorkItem, method: ResolutionMethod, command: string): void {
+  if (item.kind !== 'case' || method !== 'complete' || !item.flow || item.flow.complete) return;
+  const stage = item.stage ? `stage ${item.stage.index} (${item.stage.name})` : 'a stage';
+  throw invalidTransition(item.state, command, `its flow is not complete: ${stage} still has actions to finish`);
 }
 
 /**
@@ -77,10 +84,19 @@ export function reopenByHand(item: WorkItem, actor: Actor, at: string): WorkItem
   return reopen(item, actor, at);
 }
 
+/**
+ * R21: back to its assignee in progress, or to the queue, highlighted. R8: an item never
+ * submitted goes back to draft instead, assigned to the resource who reopened it (or its
+ * creator), since only a submit puts it in a queue.
+ */
 export function reopen(item: WorkItem, actor: Actor, at: string): WorkItem {
   let next: WorkItem = { ...item, resolutionMethod: undefined, resolutionReason: undefined, resolvedAt: undefined, feedbackWindowEndsAt: undefined, highlighted: true };
   next = record(next, actor, at, { type: 'reopened' });
   next = beginSpell(next); // what was written before the resolution no longer counts (R22)
+  if (!item.submittedAt) {
+    const owner = actor.kind === 'human' || actor.kind === 'robot' ? actor.id : item.createdBy;
+    return setState(assign(next, actor, owner, at), actor, at, 'draft'); // R8
+  }
   return setState(next, actor, at, next.assignee ? 'in_progress' : 'todo'); // R21
 }
 

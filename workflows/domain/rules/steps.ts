@@ -44,18 +44,37 @@ export function guardOwner(item: WorkItem, actor: Actor): void {
 }
 
 /**
- * R10: a human who starts updating a todo item takes it, in the same step. Every updating
- * command passes here first; it also clears the highlight when the owner acts (R15).
+ * R10: a human who starts updating a todo item takes it, in the same step, unless it is someone
+ * else's (a supervisor's update changes neither state nor assignee) or a case needing attention
+ * (R29: it stays todo until its owner resets, reworks or relaunches). Every updating command
+ * passes here first; it also clears the highlight when the owner acts (R15).
  */
 export function touch(item: WorkItem, actor: Actor, command: string, at: string): WorkItem {
   if (item.state === 'closed') throw invalidTransition('closed', command);
   requireResource(actor, command === 'addNote' ? 'add a note to' : 'update');
   guardOwner(item, actor);
-  let next = clearHighlightFor(item, actor);
-  if (next.state === 'todo' && actor.kind === 'human') {
-    next = startWork(assign(next, actor, next.assignee ?? actor.id, at), actor, at);
-  }
-  return next;
+  const next = clearHighlightFor(item, actor);
+  return mayTake(next, actor) && !needsAttention(next) ? take(next, actor, at) : next;
+}
+
+/** R10: whether `actor` takes this item by updating it: a todo item, theirs or nobody's, by a human. */
+export function mayTake(item: WorkItem, actor: Actor): boolean {
+  return item.state === 'todo' && actor.kind === 'human' && (!item.assignee || item.assignee === actor.id);
+}
+
+/** Assigned to `actor` (if it had no assignee) and in progress. */
+export function take(item: WorkItem, actor: Actor, at: string): WorkItem {
+  return startWork(assign(item, actor, item.assignee ?? actor.id, at), actor, at);
+}
+
+/** R29, R43: a case whose failed action (or imported flag) waits for its owner's decision. */
+export function needsAttention(item: WorkItem): boolean {
+  return item.flow?.attention !== undefined || item.importedAttention !== undefined;
+}
+
+/** R13: a robot does not take back an item it handed to humans. */
+export function guardNeedsHuman(item: WorkItem, actor: Actor, command: string): void {
+  if (item.needsHuman && actor.kind === 'robot') throw invalidTransition(item.state, command, 'a robot rejected it, so it needs a human');
 }
 
 export function definedOnly<T extends object>(fields: T): Partial<T> {

@@ -12,7 +12,7 @@ import { reconcileSla } from '../sla/sla-transitions.js';
 import { asChange } from '../item/timeline.js';
 import type { Actor, WorkItem } from '../item/types.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
-import { cancelCase, guardCaseResolution, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
+import { cancelCase, launchActionByHand, noticesOf, resetCase, reworkCase } from './cases.js';
 import { catchUp } from './deadlines.js';
 import { launchCase } from './launch-case.js';
 import { merge, takeMerged } from './merge.js';
@@ -52,14 +52,13 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   sendEmail: (item, actor, command, now) => sendEmail(item, actor, command, now),
   resolve: (item, actor, command, now) => {
     if (item.kind === 'case' && command.method === 'cancelled') return cancelCase(item, actor, { type: 'cancel', reason: command.reason ?? '' }, now);
-    guardCaseResolution(item, command.method);
     return resolve(item, actor, command.method, command.reason, now, 'resolve');
   },
   reopen: (item, actor, _command, now) => reopenByHand(item, actor, now.toISOString()),
   cancel: (item, actor, command, now) => cancelCase(item, actor, command, now),
   rework: (item, actor, command, now, { process }) => reworkCase(item, actor, command, process, now),
   reset: (item, actor, _command, now, { process }) => resetCase(item, actor, process, now),
-  launchAction: (item, actor, command, now) => launchActionByHand(item, actor, command, now),
+  launchAction: (item, actor, command, now, { process }) => launchActionByHand(item, actor, command, process, now),
   launchCase: (item, actor, command, now) => launchCase(item, actor, command, now.toISOString()),
   split: (item, actor, command, now) => split(item, actor, command, now.toISOString()),
   merge: (item, actor, command, now) => merge(item, actor, command, now),

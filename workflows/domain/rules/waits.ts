@@ -7,21 +7,28 @@ import type { WaitSpec } from '../item/commands.js';
 import { invalidTransition, Refusal } from '../item/refusal.js';
 import { record } from '../item/timeline.js';
 import type { Actor, WaitEndReason, WorkItem } from '../item/types.js';
-import { guardOwner, requireResource, setState, touch } from './steps.js';
+import { guardOwner, needsAttention, requireResource, setState, touch } from './steps.js';
 
 const DAY_MS = 86_400_000;
 
 export function wait(item: WorkItem, actor: Actor, spec: WaitSpec, now: Date): WorkItem {
   const working = touch(item, actor, 'wait', now.toISOString());
-  if (working.state !== 'in_progress') throw invalidTransition(working.state, 'wait', 'only an item in progress starts waiting');
+  // R29: a case needing attention (todo) may also be paused by its owner.
+  const pausable = spec.type === 'pause' && working.state === 'todo' && needsAttention(working) && working.assignee !== undefined;
+  if (working.state !== 'in_progress' && !pausable) throw invalidTransition(working.state, 'wait', 'only an item in progress starts waiting');
   return startWait(working, actor, spec, now);
 }
 
-/** R18: a wait is cancelled by hand (not one that ends by itself). */
+/** R12, R31, R33: a wait that only the work it waits on ends (split, case_launched). */
+export function waitsOnOtherWork(item: WorkItem): boolean {
+  return item.state === 'waiting' && (item.wait?.type === 'split' || item.wait?.type === 'case_launched');
+}
+
+/** R18: a wait is cancelled by hand; a wait on other work only when imported (R43: no work here ends it). */
 export function cancelWait(item: WorkItem, actor: Actor, at: string): WorkItem {
   if (item.state !== 'waiting') throw invalidTransition(item.state, 'cancelWait', 'it is not waiting');
-  if (item.wait?.type === 'split' || item.wait?.type === 'case_launched') {
-    throw invalidTransition(item.state, 'cancelWait', `a ${item.wait.type} wait ends by itself`);
+  if (waitsOnOtherWork(item) && !item.wait?.imported) {
+    throw invalidTransition(item.state, 'cancelWait', `a ${item.wait!.type} wait ends by itself`);
   }
   requireResource(actor, 'cancel the wait of');
   guardOwner(item, actor);
@@ -55,5 +62,5 @@ export function endWait(item: WorkItem, actor: Actor, at: string, reason: WaitEn
   const waitType = item.wait?.type;
   let next: WorkItem = { ...item, wait: undefined, waitEndedReason: reason, highlighted: highlight };
   next = record(next, actor, at, { type: 'wait_ended', waitType, reason });
-  return setState(next, actor, at, 'in_progress');
+  return setState(next, actor, at, needsAttention(next) ? 'todo' : 'in_progress'); // R29: attention waits in todo
 }

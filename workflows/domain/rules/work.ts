@@ -6,7 +6,7 @@ import { invalidTransition, Refusal } from '../item/refusal.js';
 import { record } from '../item/timeline.js';
 import type { Actor, WorkItem } from '../item/types.js';
 import { assign, clearHighlightFor, guardOwner, requireResource, setState, startWork, touch } from './steps.js';
-import { endWait } from './waits.js';
+import { endWait, waitsOnOtherWork } from './waits.js';
 
 const NEEDS_A_HUMAN = 'a robot rejected it, so it needs a human';
 
@@ -18,7 +18,10 @@ export function pickUp(item: WorkItem, actor: Actor, at: string): WorkItem {
   return startWork(assign(item, actor, actor.id, at), actor, at);
 }
 
-/** R12: (un)assigning puts the item back to todo (and ends a wait). */
+/**
+ * R12: (un)assigning puts the item back to todo (and ends a wait); a wait on other work (split,
+ * case_launched) stays, for only that work ends it.
+ */
 export function reassign(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'assign' | 'unassign' }>, at: string): WorkItem {
   if (!['todo', 'in_progress', 'waiting'].includes(item.state)) {
     throw invalidTransition(item.state, command.type, 'only open, submitted items are (un)assigned');
@@ -29,6 +32,7 @@ export function reassign(item: WorkItem, actor: Actor, command: Extract<Command,
   const targetKind = command.type === 'assign' ? command.resourceKind : command.toResourceKind;
   if (item.needsHuman && targetKind === 'robot') throw invalidTransition(item.state, command.type, NEEDS_A_HUMAN);
   let next = clearHighlightFor(item, actor);
+  if (waitsOnOtherWork(next)) return assign(next, actor, target, at);
   if (next.state === 'waiting') next = endWait(next, actor, at, 'reassigned', false);
   next = assign(next, actor, target, at);
   return setState(next, actor, at, 'todo'); // R12

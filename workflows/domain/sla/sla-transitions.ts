@@ -26,14 +26,17 @@ export function reconcileSla(item: WorkItem, at: string): WorkItem {
   const rule = item.category?.sla;
   let clock = item.sla;
   if (!rule) {
-    return clock ? record({ ...item, sla: undefined }, SYSTEM, at, { type: 'sla_removed' }) : item;
+    if (!clock) return item;
+    // R39: a breach is kept with the item, so a rule set again does not record a second one.
+    const breachedAt = clock.breachedAt ?? item.slaBreachedAt;
+    return record({ ...item, sla: undefined, ...(breachedAt ? { slaBreachedAt: breachedAt } : {}) }, SYSTEM, at, { type: 'sla_removed' });
   }
   if (!item.submittedAt || clock?.frozenAt) return item;
 
   let next = item;
   if (!clock) {
     // R36: the due date is computed on submission.
-    clock = { rule, startedAt: item.submittedAt, stops: [] };
+    clock = { rule, startedAt: item.submittedAt, stops: [], ...(item.slaBreachedAt ? { breachedAt: item.slaBreachedAt, atRiskAt: item.slaBreachedAt } : {}) };
     next = record({ ...next, sla: clock }, SYSTEM, at, { type: 'sla_started', ...dueFigures(clock, at) });
   } else if (JSON.stringify(clock.rule) !== JSON.stringify(rule)) {
     // The category (or its rule) changed: everything is recomputed from the submission time.

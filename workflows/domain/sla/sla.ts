@@ -159,13 +159,13 @@ function isWaitType(reason: string): boolean {
 }
 
 /**
- * After a change of rule, keeps a mark only if the clock is still past it under the new rule, so
- * that a longer target un-breaches the item and the timer marks it again when due (R39).
+ * After a change of rule: a breach stands (R39: recorded once per clock, whatever the rule
+ * becomes); the at-risk mark is kept only while the clock is still past it under the new rule.
  */
 export function reviseMarks(clock: SlaClock, atMs: number): SlaClock {
   const elapsed = elapsedAt(clock, atMs);
-  const keepBreach = clock.breachedAt !== undefined && elapsed >= clock.rule.targetMs;
-  const keepAtRisk = clock.atRiskAt !== undefined && elapsed >= clock.rule.targetMs * clock.rule.atRiskShare;
+  const keepBreach = clock.breachedAt !== undefined;
+  const keepAtRisk = clock.atRiskAt !== undefined && (keepBreach || elapsed >= clock.rule.targetMs * clock.rule.atRiskShare);
   return { ...clock, breachedAt: keepBreach ? clock.breachedAt : undefined, atRiskAt: keepAtRisk ? clock.atRiskAt : undefined };
 }
 
