@@ -124,8 +124,9 @@ describe('a case from creation to closing', () => {
     v = await caseWhen(ref, 'the first stage again', (x) => x.actions.length === 7);
     expect(v.stage).toEqual({ index: 0, name: 'Intake' });
     expect(v.actions.slice(5)).toMatchObject([{ name: 'Scan documents', stageIndex: 0 }, { name: 'Verify identity', stageIndex: 0 }]);
-    // The action of the stage left behind may still finish; it no longer moves the flow.
-    await act(stale, '/resolve', { method: 'complete' });
+    // R29: the open action of the later stage is withdrawn: closed, so out of its assignee's lists.
+    expect(v.actions[4]).toMatchObject({ ref: stale, state: 'closed', resolutionMethod: 'withdrawn' });
+    await api.viewWhen(stale, 'the later stage\'s action withdrawn', (x) => x.state === 'closed' && x.resolutionMethod === 'withdrawn', 'pat');
     for (const a of v.actions.slice(5)) await act(a.ref, '/resolve', { method: 'complete' });
     v = await caseWhen(ref, 'the second stage again', (x) => x.actions.length === 8);
     await act(v.actions[7].ref, '/resolve', { method: 'complete' });
