@@ -178,17 +178,20 @@ function advance(flow: CaseFlow, process: ProcessDefinition): CaseFlow {
 
 function enterStage(flow: CaseFlow, process: ProcessDefinition, stageIndex: number): CaseFlow {
   const launches = process.stages[stageIndex].actions.map((a) => launchOf(a, stageIndex, false));
-  return ask(withAttention({ ...flow, stageIndex, complete: false }), launches);
+  return ask({ ...flow, stageIndex, complete: false }, launches);
 }
 
-/** Adds launches to the pending ones, each with the next launch id; a completed flow runs again until they close (R29). */
+/**
+ * Adds launches to the pending ones, each with the next launch id; a completed flow runs again
+ * until they close (R29), and a copy asked for supersedes a failure at once.
+ */
 function ask(flow: CaseFlow, launches: ActionLaunch[]): CaseFlow {
-  return {
+  return withAttention({
     ...flow,
     complete: false,
     pending: [...flow.pending, ...launches.map((l, i) => ({ ...l, launchId: flow.launchCount + i }))],
     launchCount: flow.launchCount + launches.length,
-  };
+  });
 }
 
 /** The latest copies of the current stage's actions, by slot. */
@@ -202,7 +205,8 @@ function latestOfStage(flow: CaseFlow, stageIndex: number): FlowAction[] {
 function withAttention(flow: CaseFlow): CaseFlow {
   const current = flow.stageIndex;
   const latest = current === undefined ? [] : flow.actions.filter((a) => a.stageIndex <= current && latestOfStage(flow, a.stageIndex).includes(a));
-  const failed = latest.filter((a) => a.resolutionMethod === 'unable_to_complete' && !a.accepted);
+  // A copy asked for and not launched yet supersedes its slot's failure.
+  const failed = latest.filter((a) => a.resolutionMethod === 'unable_to_complete' && !a.accepted && !flow.pending.some((p) => slot(p) === slot(a)));
   const last = failed.sort((a, b) => flow.actions.indexOf(a) - flow.actions.indexOf(b)).at(-1);
   const attention = last ? { actionRef: last.ref, reason: last.reason ?? 'unable to complete' } : undefined;
   if (attention?.actionRef === flow.attention?.actionRef) return flow;

@@ -11,7 +11,8 @@ export function blankItem(input: WorkItemInput, state: State, at: string): WorkI
     highlighted: false,
     queue: input.queue,
     needsHuman: false,
-    createdBy: input.createdBy.id,
+    // R8: a reopened draft goes back to its creator, if a resource (human or robot) created it.
+    ...(input.createdBy.kind === 'human' || input.createdBy.kind === 'robot' ? { createdBy: input.createdBy.id } : {}),
     fields: { ...input.fields },
     category: input.category,
     processId: input.process?.id ?? input.processId,

@@ -215,6 +215,8 @@ export interface WorkItem {
   /** The SLA clock, from submission, when the category has a due-date rule (R36-R40). */
   sla?: SlaClock;
   resolvedAt?: string;
+  /** The resource (human or robot) who resolved it, if one did. */
+  resolvedBy?: string;
   feedbackWindowEndsAt?: string;
   closedAt?: string;
   parentRef?: string;
@@ -259,7 +261,7 @@ export interface WorkItem {
   /** R30: the item this ticket merged into, and the tickets merged into this one. */
   mergedInto?: string;
   mergedFrom?: string[];
-  /** R8: who created the item (a reopened draft goes back to them when no resource reopened it). */
+  /** R8: the resource (human or robot) who created the item: a reopened draft goes back to them when no resource reopened it. */
   createdBy?: string;
   /** R39: when the item's SLA clock breached, kept across a removal of its rule so a breach is recorded once. */
   slaBreachedAt?: string;

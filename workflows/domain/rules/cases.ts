@@ -24,7 +24,7 @@ import { actionClosed, launchByHand, launched, NEW_FLOW, relaunch, reset, rework
 import type { ProcessDefinition } from '../case/process-definition.js';
 import { settleResolution } from './resolution.js';
 import { endWait } from './waits.js';
-import { assign, needsAttention, setState, touch } from './steps.js';
+import { assign, guardNeedsHuman, needsAttention, setState, touch } from './steps.js';
 
 /** R26: a submitted case starts its flow with the first stage. */
 export function beginFlow(item: WorkItem, process: ProcessDefinition | undefined, at: string): WorkItem {
@@ -66,6 +66,7 @@ export function cancelCase(item: WorkItem, actor: Actor, command: Extract<Comman
   requireCase(item, 'cancel');
   if (!command.reason?.trim()) throw new Refusal('validation_failed', 'Cancelling a case needs a reason.', { missing: ['reason'] });
   if (item.state === 'resolved') throw invalidTransition(item.state, 'cancel', 'it is resolved already');
+  guardNeedsHuman(item, actor, 'cancel');
   const at = now.toISOString();
   const working = item.state === 'draft' ? item : touch(item, actor, 'cancel', at);
   const open = (item.flow?.actions ?? []).filter((a) => a.state === 'open');

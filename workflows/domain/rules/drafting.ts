@@ -16,7 +16,7 @@ import { beginFlow, noticesOf } from './cases.js';
 import { emailInEntry } from './email.js';
 import { initialState } from './kinds.js';
 import { close } from './resolution.js';
-import { definedOnly, setState, touch } from './steps.js';
+import { clearHighlightFor, definedOnly, setState, touch } from './steps.js';
 
 export function createWorkItem(input: WorkItemInput, now: Date): WorkItem {
   if (input.imported) return importedItem(input, input.imported, now); // R43
@@ -66,7 +66,7 @@ export function submit(item: WorkItem, actor: Actor, at: string, process?: Proce
   if (missing.length > 0) {
     throw new Refusal('validation_failed', `Cannot submit: fill in ${missing.join(', ')}.`, { missing });
   }
-  return submitted(item, actor, at, process);
+  return submitted(clearHighlightFor(item, actor), actor, at, process); // R15: its owner acted
 }
 
 function submitted(item: WorkItem, actor: Actor, at: string, process: ProcessDefinition | undefined): WorkItem {

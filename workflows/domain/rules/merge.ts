@@ -35,6 +35,7 @@ export function merge(item: WorkItem, actor: Actor, command: Extract<Command, { 
   if (item.kind !== 'ticket') throw new Refusal('invalid_request', `Only a ticket merges; ${item.ref} is a ${item.kind}.`);
   if (command.into === item.ref) throw new Refusal('invalid_request', 'A ticket does not merge into itself.');
   if (item.state === 'resolved') throw invalidTransition(item.state, 'merge', 'it is resolved already');
+  requireResource(actor, 'merge');
   if (waitsOnOtherWork(item)) throw invalidTransition(item.state, 'merge', `a ${item.wait!.type} wait resolves by itself`);
   guardNeedsHuman(item, actor, 'merge');
   const at = now.toISOString();

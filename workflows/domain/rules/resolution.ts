@@ -49,7 +49,8 @@ export function settleResolution(before: WorkItem, actor: Actor, method: Resolut
   let item = before;
   // Resolving ends a wait without starting a new spell: what was written before counts (R22, R24).
   if (item.state === 'waiting') item = { ...endWait(item, actor, at, 'resolved', false), spell: item.spell };
-  item = { ...item, resolutionMethod: method, resolutionReason: reason, resolvedAt: at, highlighted: false };
+  const resolver = actor.kind === 'human' || actor.kind === 'robot' ? actor.id : undefined;
+  item = { ...item, resolutionMethod: method, resolutionReason: reason, resolvedAt: at, resolvedBy: resolver, highlighted: false };
   item = record(item, actor, at, { type: 'resolved', method, from: before.state, ...(reason ? { reason } : {}) });
   item = setState(item, actor, at, 'resolved');
   const windowMs = item.category?.feedbackWindowMs ?? 0;
@@ -87,14 +88,15 @@ export function reopenByHand(item: WorkItem, actor: Actor, at: string): WorkItem
 /**
  * R21: back to its assignee in progress, or to the queue, highlighted. R8: an item never
  * submitted goes back to draft instead, assigned to the resource who reopened it (or its
- * creator), since only a submit puts it in a queue.
+ * creator, or who resolved it), since only a submit puts it in a queue.
  */
 export function reopen(item: WorkItem, actor: Actor, at: string): WorkItem {
-  let next: WorkItem = { ...item, resolutionMethod: undefined, resolutionReason: undefined, resolvedAt: undefined, feedbackWindowEndsAt: undefined, highlighted: true };
+  let next: WorkItem = { ...item, resolutionMethod: undefined, resolutionReason: undefined, resolvedAt: undefined, resolvedBy: undefined, feedbackWindowEndsAt: undefined, highlighted: true };
   next = record(next, actor, at, { type: 'reopened' });
   next = beginSpell(next); // what was written before the resolution no longer counts (R22)
   if (!item.submittedAt) {
-    const owner = actor.kind === 'human' || actor.kind === 'robot' ? actor.id : item.createdBy;
+    // Its creator, when a resource created it; else the resource who resolved it.
+    const owner = actor.kind === 'human' || actor.kind === 'robot' ? actor.id : (item.createdBy ?? item.resolvedBy);
     return setState(assign(next, actor, owner, at), actor, at, 'draft'); // R8
   }
   return setState(next, actor, at, next.assignee ? 'in_progress' : 'todo'); // R21

@@ -62,5 +62,6 @@ export function endWait(item: WorkItem, actor: Actor, at: string, reason: WaitEn
   const waitType = item.wait?.type;
   let next: WorkItem = { ...item, wait: undefined, waitEndedReason: reason, highlighted: highlight };
   next = record(next, actor, at, { type: 'wait_ended', waitType, reason });
-  return setState(next, actor, at, needsAttention(next) ? 'todo' : 'in_progress'); // R29: attention waits in todo
+  // R29: a case needing attention waits in todo; an item nobody holds goes back to the queue.
+  return setState(next, actor, at, needsAttention(next) || !next.assignee ? 'todo' : 'in_progress');
 }
