@@ -137,11 +137,12 @@ const advance = fc.record({ t: fc.constant('advance' as const), ms: fc.constantF
 const email = (among: fc.Arbitrary<Target['among']>) => fc.record({ t: fc.constant('email' as const), target: fc.record({ among, i: index }), repeat: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }) });
 const outgoing = fc.record({ t: fc.constant('outgoing' as const), i: fc.nat({ max: 10 }) });
 const deliver = fc.record({ t: fc.constant('deliver' as const), i: fc.nat({ max: 10 }), keep: fc.boolean() });
+const resend = fc.record({ t: fc.constant('resend' as const), i: fc.nat({ max: 40 }) });
 const merge = fc.record({ t: fc.constant('merge' as const), ticket: index, into: fc.option(target, { nil: undefined, freq: 8 }), actor: actorKey });
 const reopenResolved = commandStep('resolved', fc.oneof(c(3, reopen), c(1, resolve), c(1, addNote)));
 
-// Three flavours of story: a mix of everything, and two that dwell on tickets (splits, launched
-// cases, merges, reopening) or on cases (flows, attention, rework), to get deep in each.
+// Four flavours of story: a mix of everything, and three that dwell on tickets (splits, launched
+// cases, merges, reopening), on cases (flows, attention, rework) or on SLA clocks, to get deep in each.
 const mixedStep: fc.Arbitrary<Step> = fc.oneof(
   s(8, create),
   s(16, anyStep),
@@ -154,6 +155,7 @@ const mixedStep: fc.Arbitrary<Step> = fc.oneof(
   s(2, reopenResolved),
   s(4, outgoing),
   s(4, deliver),
+  s(2, resend),
   s(3, merge),
   s(3, importOf(fc.constantFrom('ticket' as const, 'case' as const, 'action' as const))),
 );
@@ -169,6 +171,7 @@ const ticketStep: fc.Arbitrary<Step> = fc.oneof(
   s(5, reopenResolved),
   s(3, outgoing),
   s(3, deliver),
+  s(3, resend),
   s(4, merge),
   s(2, importOf(fc.constant('ticket' as const))),
 );
@@ -183,11 +186,22 @@ const caseStep: fc.Arbitrary<Step> = fc.oneof(
   s(3, reopenResolved),
   s(4, outgoing),
   s(4, deliver),
+  s(2, resend),
   s(2, importOf(fc.constantFrom('case' as const, 'action' as const))),
+);
+/** SLA clocks (R36-R39): items under rules, the clock moving, waits, and the rule changed or removed. */
+const slaCategory = fc.constantFrom('slaFast' as const, 'slaSlow' as const, 'slaFast' as const, 'lenient' as const);
+const slaEdit = fc.record({ type: fc.constant('edit' as const), fields: fc.constant([] as FieldName[]), category: fc.constantFrom('remove' as const, 'slaFast' as const, 'slaSlow' as const, 'lenient' as const) });
+const slaStep: fc.Arbitrary<Step> = fc.oneof(
+  s(4, fc.record({ t: fc.constant('create' as const), kind: fc.constantFrom('ticket' as const, 'case' as const), submit: fc.constant(true), fields: fc.constant('all' as const), category: slaCategory, process: processKey, by: fc.constantFrom('alice' as const, 'bob' as const) })),
+  s(10, commandStep('any', fc.oneof(c(6, slaEdit), c(2, pickUp), c(3, wait), c(2, cancelWait), c(2, resolve), c(2, reopen), c(1, addNote)))),
+  s(10, advance),
+  s(3, email(fc.constantFrom('any' as const, 'resolved' as const))),
+  s(4, settle),
 );
 /** A story: a few items created, then anything. */
 const storyOf = (step: fc.Arbitrary<Step>) => fc.tuple(fc.array(create, { minLength: 1, maxLength: 4 }), fc.array(step, { maxLength: MAX_STEPS, size: 'max' })).map(([first, rest]) => [...first, ...rest]);
-const story = fc.oneof(storyOf(mixedStep), storyOf(ticketStep), storyOf(caseStep));
+const story = fc.oneof(storyOf(mixedStep), storyOf(ticketStep), storyOf(caseStep), storyOf(slaStep));
 
 // --- invariants ------------------------------------------------------------------------------------
 
@@ -498,6 +512,20 @@ const INVARIANTS: Invariant[] = [
       if (!needsAttention(a) || a.state !== 'in_progress' || (b && needsAttention(b) && b.state === 'in_progress')) return undefined;
       if (['rework', 'launchAction', 'pickUp', 'setState'].includes(type)) return undefined;
       return `${brief(a)} is in_progress while it still needs attention (${JSON.stringify(a.flow?.attention ?? a.importedAttention)}), after ${causeText(change)}`;
+    }),
+  },
+  {
+    id: 'R29-withdraw',
+    rule: 'R29: rework from an earlier stage withdraws the actions of later stages that are still open (closed `withdrawn`), and tells each of them',
+    check: eachChange((change) => {
+      const command = commandOf(change);
+      const { before: b, after: a } = change;
+      if (command?.type !== 'rework' || !('fromStage' in command) || !b?.flow || !a.flow) return undefined;
+      const wasOpen = b.flow.actions.filter((x) => x.state === 'open' && x.stageIndex > command.fromStage);
+      const stillOpen = wasOpen.filter((x) => a.flow!.actions.find((y) => y.ref === x.ref)?.state !== 'closed');
+      if (stillOpen.length) return `${brief(a)} reworked from stage ${command.fromStage} leaves ${stillOpen.map((x) => `${x.ref} (stage ${x.stageIndex})`).join(', ')} open`;
+      const untold = wasOpen.filter((x) => !(a.notices ?? []).some((n) => n.to === x.ref));
+      return untold.length ? `${brief(a)} reworked from stage ${command.fromStage} does not tell ${untold.map((x) => x.ref).join(', ')} to close` : undefined;
     }),
   },
   {

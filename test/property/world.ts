@@ -162,6 +162,8 @@ export type Step =
   | { t: 'outgoing'; i: number }
   /** Delivers the `i`-th (modulo) notice in flight; `keep`: it stays in flight, to be delivered again. */
   | { t: 'deliver'; i: number; keep: boolean }
+  /** Sends the `i`-th (modulo) notice ever sent again, however long ago (receivers ignore a repeat, R32). */
+  | { t: 'resend'; i: number }
   /** Every outgoing step and every notice, in order, until nothing is left to do (bounded). */
   | { t: 'settle' };
 
@@ -189,6 +191,8 @@ export interface World {
   /** Refs of items that have been resolved (or closed) at least once. */
   readonly everResolved: ReadonlySet<string>;
   readonly inFlight: readonly InFlight[];
+  /** Every notice ever sent, in order: any may be sent again later (a resend after a crash or a replay). */
+  readonly sent: readonly InFlight[];
   readonly noticeCount: number;
   /** Notices (by id) delivered at least once, and those whose delivery changed their receiver. */
   readonly delivered: ReadonlySet<number>;
@@ -245,6 +249,7 @@ export function emptyWorld(): World {
     splitFrom: new Map(),
     everResolved: new Set(),
     inFlight: [],
+    sent: [],
     noticeCount: 0,
     delivered: new Set(),
     effective: new Set(),
@@ -298,6 +303,7 @@ class Sim {
   splitFrom: Map<string, WorkItem>;
   everResolved: Set<string>;
   inFlight: InFlight[];
+  sent: InFlight[];
   noticeCount: number;
   delivered: Set<number>;
   effective: Set<number>;
@@ -315,6 +321,7 @@ class Sim {
     this.splitFrom = new Map(w.splitFrom);
     this.everResolved = new Set(w.everResolved);
     this.inFlight = [...w.inFlight];
+    this.sent = [...w.sent];
     this.noticeCount = w.noticeCount;
     this.delivered = new Set(w.delivered);
     this.effective = new Set(w.effective);
@@ -323,8 +330,8 @@ class Sim {
   }
 
   toWorld(): World {
-    const { now, items, refs, counters, processOf, splits, splitFrom, everResolved, inFlight, noticeCount, delivered, effective, messages, emailCount } = this;
-    return { now, items, refs, counters, processOf, splits, splitFrom, everResolved, inFlight, noticeCount, delivered, effective, messages, emailCount };
+    const { now, items, refs, counters, processOf, splits, splitFrom, everResolved, inFlight, sent, noticeCount, delivered, effective, messages, emailCount } = this;
+    return { now, items, refs, counters, processOf, splits, splitFrom, everResolved, inFlight, sent, noticeCount, delivered, effective, messages, emailCount };
   }
 
   get date(): Date {
@@ -389,6 +396,12 @@ class Sim {
       case 'deliver':
         if (!this.inFlight.length) return skipped('deliver: no notice in flight');
         return { outcome: 'accepted', summary: this.deliver(step.i % this.inFlight.length, step.keep), named: [], changes: [] };
+      case 'resend': {
+        if (!this.sent.length) return skipped('resend: no notice sent yet');
+        const again = this.sent[step.i % this.sent.length]!;
+        this.inFlight.push(again);
+        return { outcome: 'accepted', summary: this.deliver(this.inFlight.length - 1, false), named: [], changes: [] };
+      }
       case 'settle': {
         const done: string[] = [];
         for (let n = 0; n < 200; n++) {
@@ -629,6 +642,7 @@ class Sim {
     const notice = item.notices![0];
     const id = ++this.noticeCount;
     this.inFlight.push({ id, from: ref, notice });
+    this.sent.push({ id, from: ref, notice });
     this.put(ref, { ...item, notices: item.notices!.slice(1) }, { by: 'sent', id });
     return `sent #${id} ${describeNotice(notice)}`;
   }
