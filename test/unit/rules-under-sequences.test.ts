@@ -5,7 +5,7 @@
 // imported waits (R43), and the rework, reset, attention and robot cases of R13 and R29.
 
 import { describe, expect, it } from 'vitest';
-import { actionClosedNotice, actionLaunched, applyCommand, caseCancelledNotice, childChangedNotice, createWorkItem, onDeadline, receiveEmail, splitPartStarted } from '../../workflows/domain/rules/transitions.js';
+import { actionClosedNotice, actionLaunched, applyCommand, caseCancelledNotice, caseStarted, childChangedNotice, createWorkItem, onDeadline, receiveEmail, splitPartStarted } from '../../workflows/domain/rules/transitions.js';
 import { mapLegacyStatus } from '../../workflows/domain/legacy/status-mapping.js';
 import { REF_IN_SUBJECT } from '../../api/inbound-email.js';
 import { importProblems } from '../../workflows/domain/legacy/imported-item.js';
@@ -299,5 +299,19 @@ describe('R34: a ref in the subject', () => {
     expect(REF_IN_SUBJECT.exec('Re: [T-000123] Invoice')?.[1]).toBe('T-000123');
     expect(REF_IN_SUBJECT.exec('Re: [C-1000000] Onboarding')?.[1]).toBe('C-1000000');
     expect(REF_IN_SUBJECT.exec('Re: [T-123] Invoice')).toBeNull();
+  });
+});
+
+describe('R33: a ticket that launches a case twice', () => {
+  it('R33, R32: reopened and launching a second case, the ticket waits for that case: a resent notice of the first changes nothing', () => {
+    let t = applyCommand(inProgressTicket(), alice, { type: 'launchCase', processId: 'onboarding', shortDescription: 'First', ref: 'C-000100' }, at(1));
+    t = caseStarted(t, 'C-000100', at(2));
+    t = childChangedNotice(t, { ref: 'C-000100', state: 'resolved' }, at(3));
+    expect(t.state).toBe('resolved');
+    t = applyCommand(t, alice, { type: 'reopen' }, at(4));
+    t = applyCommand(t, alice, { type: 'launchCase', processId: 'onboarding', shortDescription: 'Second', ref: 'C-000101' }, at(5));
+    expect(childChangedNotice(t, { ref: 'C-000100', state: 'resolved' }, at(6))).toBe(t);
+    t = childChangedNotice(caseStarted(t, 'C-000101', at(7)), { ref: 'C-000101', state: 'closed' }, at(8));
+    expect(t.state).toBe('resolved');
   });
 });

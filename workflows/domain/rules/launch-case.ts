@@ -21,7 +21,9 @@ export function launchCase(item: WorkItem, actor: Actor, command: Extract<Comman
   if (working.state !== 'in_progress') throw invalidTransition(working.state, 'launchCase', 'a ticket in progress launches a case');
   const launch = { ref: command.ref, processId: command.processId, shortDescription: command.shortDescription, launchId: item.childRefs.length };
   // R32: the case is the ticket's child from the command on, so its answer names it.
-  const withCase = { ...working, caseToLaunch: launch, childRefs: [...item.childRefs, command.ref] };
+  // The case of an earlier launch (before a reopen) is no longer the one the ticket waits for.
+  const { startedCase: _, ...current } = working;
+  const withCase = { ...current, caseToLaunch: launch, childRefs: [...item.childRefs, command.ref] };
   let next = record(withCase, actor, at, { type: 'case_launch_requested', processId: command.processId, shortDescription: command.shortDescription, ref: command.ref });
   next = setState({ ...next, wait: { type: 'case_launched' }, waitEndedReason: undefined }, actor, at, 'waiting');
   return record(next, actor, at, { type: 'wait_started', waitType: 'case_launched', processId: command.processId });
@@ -29,7 +31,7 @@ export function launchCase(item: WorkItem, actor: Actor, command: Extract<Comman
 
 /** R33: the launched case resolved (or was cancelled): the ticket's wait ends and it resolves. A repeat changes nothing. */
 export function launchedCaseNotice(item: WorkItem, notice: { ref: string; state: State }, now: Date): WorkItem {
-  const launched = item.startedCase?.ref ?? item.caseToLaunch?.ref;
+  const launched = item.caseToLaunch?.ref ?? item.startedCase?.ref;
   const waitsForIt = item.state === 'waiting' && item.wait?.type === 'case_launched' && launched === notice.ref;
   if (!waitsForIt || (notice.state !== 'resolved' && notice.state !== 'closed')) return item;
   const at = now.toISOString();
