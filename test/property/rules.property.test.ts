@@ -168,10 +168,10 @@ const ticketStep: fc.Arbitrary<Step> = fc.oneof(
   s(12, settle),
   s(4, advance),
   s(8, email(fc.constantFrom('ticket' as const, 'resolved' as const))),
-  s(5, reopenResolved),
+  s(8, reopenResolved),
   s(3, outgoing),
   s(3, deliver),
-  s(3, resend),
+  s(6, resend),
   s(4, merge),
   s(2, importOf(fc.constant('ticket' as const))),
 );
