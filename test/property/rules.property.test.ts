@@ -141,8 +141,9 @@ const resend = fc.record({ t: fc.constant('resend' as const), i: fc.nat({ max: 4
 const merge = fc.record({ t: fc.constant('merge' as const), ticket: index, into: fc.option(target, { nil: undefined, freq: 8 }), actor: actorKey });
 const reopenResolved = commandStep('resolved', fc.oneof(c(3, reopen), c(1, resolve), c(1, addNote)));
 
-// Four flavours of story: a mix of everything, and three that dwell on tickets (splits, launched
-// cases, merges, reopening), on cases (flows, attention, rework) or on SLA clocks, to get deep in each.
+// Five flavours of story: a mix of everything, and four that dwell on tickets (splits, launched
+// cases, merges, reopening), on cases (flows, attention, rework), on SLA clocks, or on tickets
+// becoming other work again and again, to get deep in each.
 const mixedStep: fc.Arbitrary<Step> = fc.oneof(
   s(8, create),
   s(16, anyStep),
@@ -189,6 +190,17 @@ const caseStep: fc.Arbitrary<Step> = fc.oneof(
   s(2, resend),
   s(2, importOf(fc.constantFrom('case' as const, 'action' as const))),
 );
+/** Tickets that become other work again and again (R31, R33): launched, split, resolved, reopened, with old notices resent. */
+const otherWorkStep: fc.Arbitrary<Step> = fc.oneof(
+  s(2, createOf(fc.constant('ticket' as const))),
+  s(10, commandStep('ticket', fc.oneof(c(2, pickUp), c(4, split), c(4, launchCase), c(1, assign), c(1, cancelWait)))),
+  s(4, commandStep('case', fc.oneof(c(3, cancel), c(1, pickUp)))),
+  s(4, commandStep('ticket', fc.oneof(c(3, resolve), c(1, addNote)))),
+  s(6, commandStep('action', finishAction)),
+  s(8, settle),
+  s(6, reopenResolved),
+  s(6, resend),
+);
 /** SLA clocks (R36-R39): items under rules, the clock moving, waits, and the rule changed or removed. */
 const slaCategory = fc.constantFrom('slaFast' as const, 'slaSlow' as const, 'slaFast' as const, 'lenient' as const);
 const slaEdit = fc.record({ type: fc.constant('edit' as const), fields: fc.constant([] as FieldName[]), category: fc.constantFrom('remove' as const, 'slaFast' as const, 'slaSlow' as const, 'lenient' as const) });
@@ -201,7 +213,7 @@ const slaStep: fc.Arbitrary<Step> = fc.oneof(
 );
 /** A story: a few items created, then anything. */
 const storyOf = (step: fc.Arbitrary<Step>) => fc.tuple(fc.array(create, { minLength: 1, maxLength: 4 }), fc.array(step, { maxLength: MAX_STEPS, size: 'max' })).map(([first, rest]) => [...first, ...rest]);
-const story = fc.oneof(storyOf(mixedStep), storyOf(ticketStep), storyOf(caseStep), storyOf(slaStep));
+const story = fc.oneof(storyOf(mixedStep), storyOf(ticketStep), storyOf(caseStep), storyOf(slaStep), storyOf(otherWorkStep));
 
 // --- invariants ------------------------------------------------------------------------------------
 
