@@ -137,7 +137,7 @@ const advance = fc.record({ t: fc.constant('advance' as const), ms: fc.constantF
 const email = (among: fc.Arbitrary<Target['among']>) => fc.record({ t: fc.constant('email' as const), target: fc.record({ among, i: index }), repeat: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }) });
 const outgoing = fc.record({ t: fc.constant('outgoing' as const), i: fc.nat({ max: 10 }) });
 const deliver = fc.record({ t: fc.constant('deliver' as const), i: fc.nat({ max: 10 }), keep: fc.boolean() });
-const resend = fc.record({ t: fc.constant('resend' as const), i: fc.nat({ max: 40 }) });
+const resend = fc.record({ t: fc.constant('resend' as const), i: fc.nat({ max: 40 }), toWaiting: fc.boolean() });
 const merge = fc.record({ t: fc.constant('merge' as const), ticket: index, into: fc.option(target, { nil: undefined, freq: 8 }), actor: actorKey });
 const reopenResolved = commandStep('resolved', fc.oneof(c(3, reopen), c(1, resolve), c(1, addNote)));
 

@@ -162,8 +162,8 @@ export type Step =
   | { t: 'outgoing'; i: number }
   /** Delivers the `i`-th (modulo) notice in flight; `keep`: it stays in flight, to be delivered again. */
   | { t: 'deliver'; i: number; keep: boolean }
-  /** Sends the `i`-th (modulo) notice ever sent again, however long ago (receivers ignore a repeat, R32). */
-  | { t: 'resend'; i: number }
+  /** Sends the `i`-th (modulo) notice ever sent (or sent to an item now waiting on other work) again, however long ago (receivers ignore a repeat, R32). */
+  | { t: 'resend'; i: number; toWaiting: boolean }
   /** Every outgoing step and every notice, in order, until nothing is left to do (bounded). */
   | { t: 'settle' };
 
@@ -397,8 +397,11 @@ class Sim {
         if (!this.inFlight.length) return skipped('deliver: no notice in flight');
         return { outcome: 'accepted', summary: this.deliver(step.i % this.inFlight.length, step.keep), named: [], changes: [] };
       case 'resend': {
-        if (!this.sent.length) return skipped('resend: no notice sent yet');
-        const again = this.sent[step.i % this.sent.length]!;
+        // `toWaiting`: one of the notices to an item now waiting on other work, where a stale one would do harm.
+        const waiting = this.sent.filter((f) => ['split', 'case_launched'].includes(this.items.get(f.notice.to)?.wait?.type ?? ''));
+        const pool = step.toWaiting && waiting.length ? waiting : this.sent;
+        if (!pool.length) return skipped('resend: no notice sent yet');
+        const again = pool[step.i % pool.length]!;
         this.inFlight.push(again);
         return { outcome: 'accepted', summary: this.deliver(this.inFlight.length - 1, false), named: [], changes: [] };
       }
