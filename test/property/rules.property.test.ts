@@ -5,7 +5,7 @@
 // The invariants are written from the spec, not from the code: each names the rule it stands for.
 //
 //   npx vitest run test/property/rules.property.test.ts
-//   PROPERTY_RUNS=5000 ...        more stories (default 500, of up to PROPERTY_STEPS=150 steps)
+//   PROPERTY_RUNS=20000 ...       more stories (default 2000, of up to PROPERTY_STEPS=150 steps)
 //   PROPERTY_SEED=123 [PROPERTY_PATH=0:1:2] ...   replay a failure fast-check reported
 //   PROPERTY_SKIP=inv8,R12 ...    leave some invariants out (to see what else fails meanwhile);
 //   PROPERTY_ONLY=inv7 ...        or check only those (the ids are in INVARIANTS below)
@@ -41,7 +41,7 @@ import {
   type World,
 } from './world.js';
 
-const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
+const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined;
 const PATH = process.env.PROPERTY_PATH || undefined;
 const ids = (list: string | undefined) => new Set((list ?? '').split(',').map((id) => id.trim()).filter(Boolean));
