@@ -77,11 +77,19 @@ it('R41, R42: a worker killed after storing an item\'s changes and before the st
   for (let i = 0; i < 600 && !(await eventTypes(handle)).includes('ACTIVITY_TASK_COMPLETED'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await eventTypes(handle)).toContain('ACTIVITY_TASK_COMPLETED'); // retried after its 10 s start-to-close timeout
 
-  // The item as its workflow holds it (a Query: this test reads Temporal directly), against what is stored.
-  const held = await gateway.workflowView(ref);
-  expect(held.version).toBe(sent.version);
-  expect(held.timeline).toEqual([]); // nothing left unstored
+  // The item as its workflow holds it (a Query: this test reads Temporal directly), against what is
+  // stored, once the email's delivery outcome (one more change: no relay is set, so it fails) is
+  // stored too and the two agree.
   const items = new ItemStore(pool);
+  const settled = async () => {
+    const item = await items.item(ref);
+    const queued = item ? (await items.allEntries(item)).some((e) => e.type === 'email_out' && e.delivery === 'queued') : true;
+    return !queued && item?.version === (await gateway.workflowView(ref)).version;
+  };
+  for (let i = 0; i < 200 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 100));
+  const held = await gateway.workflowView(ref);
+  expect(held.version).toBe(sent.version + 1); // the delivery outcome
+  expect(held.timeline).toEqual([]); // nothing left unstored
   const timeline = await items.allEntries((await items.item(ref))!);
   const rows = await stored();
   expect(rows.map((r) => r.entry)).toEqual(timeline); // every entry once, in order, as history has it
