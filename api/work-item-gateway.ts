@@ -25,6 +25,8 @@ import type { WorkItemView } from '../workflows/domain/item/view.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { commandUpdates, inboundEmailUpdate, itemQuery, TASK_QUEUE, viewQuery, type EmailTaken } from '../workflows/definitions.js';
 import { createWorkItem } from '../workflows/domain/rules/transitions.js';
+import { toSummary } from '../workflows/domain/item/view.js';
+import { startingSearchAttributes } from '../workflows/search-attributes.js';
 import { operatorStaticDetails, operatorSummary } from '../workflows/domain/item/operator-details.js';
 import type { workItem } from '../workflows/work-item.js';
 import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
@@ -72,6 +74,7 @@ export class WorkItemGateway {
   async start(input: WorkItemInput): Promise<WorkItem> {
     const now = this.now();
     const started: WorkItemInput = { ...input, createdAt: now.toISOString(), ...(this.options.storeAfterMs ? { storeAfterMs: this.options.storeAfterMs } : {}) };
+    const item = createWorkItem(started, now);
     await this.client.workflow.start<typeof workItem>('workItem', {
       workflowId: input.ref,
       taskQueue: this.taskQueue,
@@ -81,8 +84,9 @@ export class WorkItemGateway {
       staticSummary: operatorSummary(input),
       staticDetails: operatorStaticDetails(input),
       workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: startingSearchAttributes(toSummary(item, now)),
     });
-    return createWorkItem(started, now);
+    return item;
   }
 
   /**

@@ -1,12 +1,16 @@
 // The servers a benchmark runs against: TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise a
-// dev server and a private PostgreSQL, as the tests do.
+// private PostgreSQL and, by TEMPORAL_SERVER, the CLI's dev server (`dev`, the default, as the
+// tests use) or the Temporal server proper on PostgreSQL (`cluster`, scripts/temporal-cluster-server.ts).
 
+import { startClusterServer, temporalServerKind, type TemporalServerKind } from '../scripts/temporal-cluster-server.js';
 import { startPostgres } from '../test/support/postgres-server.js';
 import { startDevServer } from '../test/support/temporal-dev-server.js';
 
 export interface BenchServers {
   temporalAddress: string;
   databaseUrl: string;
+  /** Which Temporal server: the one started, or what TEMPORAL_SERVER says TEMPORAL_ADDRESS is. */
+  serverKind: TemporalServerKind;
   stop(): Promise<void>;
 }
 
@@ -23,12 +27,13 @@ export async function startBenchServers(): Promise<BenchServers> {
       databaseUrl = postgres.url;
     }
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    const serverKind = temporalServerKind();
     if (!temporalAddress) {
-      const temporal = await startDevServer();
+      const temporal = serverKind === 'cluster' ? await startClusterServer() : await startDevServer();
       stops.unshift(temporal.stop);
       temporalAddress = temporal.address;
     }
-    return { temporalAddress, databaseUrl, stop };
+    return { temporalAddress, databaseUrl, serverKind, stop };
   } catch (error) {
     await stop();
     throw error;

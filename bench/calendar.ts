@@ -7,6 +7,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { addWorkingTime, type BusinessCalendar } from '../workflows/domain/calendar/business-calendar.js';
+import { recordResult } from './results.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -76,6 +77,10 @@ export async function benchCalendar(): Promise<string[]> {
 
   // Warm, but a fresh copy of the calendar object on each call (as after deserialising workflow input).
   const copies = rate(starts, (s) => addWorkingTime(s, TARGET_MS, structuredClone(CALENDAR)));
+  recordResult('calendar', {
+    throughput: { 'wall-clock start + 5 days (baseline)': baseline.perSecond, 'cached calendar': warm.perSecond, 'fresh copy of the calendar': copies.perSecond, 'new calendar on every call': cold.perSecond },
+    ratios: { 'baseline / cached calendar': baseline.perSecond / warm.perSecond, 'baseline / new calendar': baseline.perSecond / cold.perSecond },
+  }, { N: n, coldCalls: coldStarts.length });
 
   return [
     `Due dates: 5 working days (40 h) on Mon-Fri 09:00-17:00, ${CALENDAR.holidays.length} holidays, ${CALENDAR.timezone}; starts at random instants over 2026 (seed 20260329)`,

@@ -16,6 +16,7 @@ import { bareUpdates } from './bare-updates.js';
 import { openBenchTarget } from './bench-target.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
+import { cpuFigures, ratioOf, recordResult } from './results.js';
 
 const CASES = Number(process.env.CASES ?? 20);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
@@ -106,6 +107,16 @@ async function main(): Promise<void> {
       `history of one case (${lastRef}): ${caseHistory.eventCount} events, ${caseHistory.sizeBytes} bytes; ` +
         `of each of its ${actionHistories.length} actions: ${Math.min(...events)}-${Math.max(...events)} events, ${Math.min(...bytes)}-${Math.max(...bytes)} bytes`,
     );
+    recordResult('case-stories', {
+      series: { 'action commands (pick up, resolve)': actions, 'case commands (create, pick up, resolve)': summarise(caseCommands), 'bare Temporal Updates (baseline)': baseline.summary },
+      ratios: { 'action command / bare Update': ratioOf(actions, baseline.summary) },
+      throughput: { 'cases/s': CASES / seconds, 'bare updates/s': baseline.summary.count / baseline.seconds },
+      cpuPerRequest: { cases: cpuFigures(cpu), bareUpdates: cpuFigures(baseline.cpu) },
+      history: {
+        case: { events: caseHistory.eventCount, bytes: caseHistory.sizeBytes },
+        actions: { count: actionHistories.length, eventsMin: Math.min(...events), eventsMax: Math.max(...events), bytesMin: Math.min(...bytes), bytesMax: Math.max(...bytes) },
+      },
+    }, { CASES, CONCURRENCY, STAGES, ACTIONS_PER_STAGE, API_URL: process.env.API_URL });
   } finally {
     await target.stop();
   }

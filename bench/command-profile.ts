@@ -21,6 +21,7 @@ import { toSummary } from '../workflows/domain/item/view.js';
 import { bareUpdates } from './bare-updates.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
+import { ratioOf, recordResult } from './results.js';
 
 const N = Number(process.env.N ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
@@ -85,6 +86,10 @@ try {
   const [base, update, , , , , http] = rows.map(([, s]) => s);
   console.log(`item Update / bare: p50 ${(update.p50 / base.p50).toFixed(2)}x  p99 ${(update.p99 / base.p99).toFixed(2)}x`);
   console.log(`HTTP command / bare: p50 ${(http.p50 / base.p50).toFixed(2)}x  p99 ${(http.p99 / base.p99).toFixed(2)}x`);
+  recordResult('command-profile', {
+    series: Object.fromEntries(rows.map(([name, s]) => [name.trim(), s])),
+    ratios: { 'item Update / bare Update': ratioOf(update, base), 'HTTP command (young item) / bare Update': ratioOf(http, base) },
+  }, { N, CONCURRENCY }, servers);
 } finally {
   await db.end();
   await service.stop();

@@ -44,6 +44,7 @@ import { request } from './http-client.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { INBOUND_CONCURRENCY } from '../api/inbound-message-queue.js';
+import { cpuFigures, ratioOf, recordResult } from './results.js';
 
 const EMAILS = Number(process.env.EMAILS ?? 200);
 const CONCURRENCY = Number(process.env.EMAIL_CONCURRENCY ?? 8);
@@ -278,6 +279,23 @@ async function main(): Promise<void> {
     console.log(row('POST .../emails command latency', outbound.command));
     console.log(`    ${outbound.cpu}`);
     console.log(`  the catcher holds ${heldAfter - heldBefore} more messages after the batch (expected ${EMAILS})`);
+    const batch = (s: typeof smtpNew, h: typeof httpNew) => ({
+      smtp: { clientToProcessed: s.clientLatency, receivedToProcessed: s.dbLatency, sendTo250: s.send, endToEnd: s.endToEnd, perSecond: s.perSecond, cpuPerRequest: cpuFigures(s.cpu) },
+      http: { requestToAnswer: h.latency, perSecond: h.perSecond, cpuPerRequest: cpuFigures(h.cpu) },
+    });
+    recordResult('email-channel', {
+      newCustomers: batch(smtpNew, httpNew),
+      replies: batch(smtpReplies, httpReplies),
+      outbound: { answerToSent: outbound.toSent, queuedToSent: outbound.queuedToSent, command: outbound.command, perSecond: outbound.perSecond, cpuPerRequest: cpuFigures(outbound.cpu), caught: heldAfter - heldBefore },
+      ratios: {
+        'new: SMTP 250 -> processed / HTTP answer': ratioOf(smtpNew.clientLatency, httpNew.latency),
+        'new: SMTP end to end / HTTP answer': ratioOf(smtpNew.endToEnd, httpNew.latency),
+        'new: SMTP / HTTP msgs/s': smtpNew.perSecond / httpNew.perSecond,
+        'replies: SMTP 250 -> processed / HTTP answer': ratioOf(smtpReplies.clientLatency, httpReplies.latency),
+        'replies: SMTP end to end / HTTP answer': ratioOf(smtpReplies.endToEnd, httpReplies.latency),
+        'replies: SMTP / HTTP msgs/s': smtpReplies.perSecond / httpReplies.perSecond,
+      },
+    }, { EMAILS, EMAIL_CONCURRENCY: CONCURRENCY, EMAIL_SMTP_CONNECTIONS: SMTP_CONNECTIONS, INBOUND_CONCURRENCY, catcher: catcher.label.replace(/ \(.*$/, '') }, servers);
   } finally {
     await stopAll();
   }

@@ -53,7 +53,8 @@ export class PatientClient {
   readonly refused: Record<string, number> = {};
   readonly failures: string[] = [];
 
-  constructor(private readonly baseUrl: string) {}
+  /** The service's address; a bench that restarts the service points it at the new one. */
+  constructor(public baseUrl: string) {}
 
   /** The answer's JSON and its size; throws on a refusal that is not 503, or after 5 retries. */
   async call(method: string, path: string, token: string, body?: unknown): Promise<{ json: any; bytes: number }> {

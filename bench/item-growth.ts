@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/tool-paths.js';
+import { recordResult } from './results.js';
 
 const base = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const token = process.env.ADMIN_TOKEN ?? readFileSync(join(repoRoot, '.data/admin-token'), 'utf8').trim();
@@ -26,6 +27,7 @@ const ref = JSON.parse(created.text).ref as string;
 console.log(`${ref}: ${notes} notes of about 70 characters, one after another`);
 console.log('notes  p50 ms  max ms  run events  run bytes  response bytes');
 let stretch: number[] = [];
+const stretches: object[] = [];
 for (let i = 1; i <= notes; i++) {
   const t0 = performance.now();
   const res = await call('POST', `/v1/work-items/${ref}/notes`, { text: `note number ${i} with some seventy characters of text in it, roughly` });
@@ -37,6 +39,8 @@ for (let i = 1; i <= notes; i++) {
     const p50 = stretch[Math.floor(stretch.length / 2)];
     const row = [i, p50.toFixed(0), stretch.at(-1)!.toFixed(0), history.eventCount, history.sizeBytes, res.text.length];
     console.log(row.map((v, k) => String(v).padStart([5, 6, 6, 10, 9, 14][k])).join('  '));
+    stretches.push({ notes: i, count: stretch.length, p50, max: stretch.at(-1)!, runEvents: history.eventCount, runBytes: history.sizeBytes, responseBytes: res.text.length });
     stretch = [];
   }
 }
+recordResult('item-growth', { stretches }, { NOTES: notes, EVERY: every, API_URL: base });

@@ -61,6 +61,37 @@ function threadCpu(): Record<string, number> {
   return groups;
 }
 
+/** The parent of a process, or 0 once it is gone. */
+function parentOf(pid: number): number {
+  try {
+    return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * PostgreSQL's processes, split by whose they are: those of the Temporal server proper's own
+ * PostgreSQL (scripts/temporal-cluster-server.ts: a data directory under `...temporal-cluster...`
+ * or `.../cluster/postgres`), which count as Temporal's, and the rest. A backend's command line
+ * names no data directory, so each process is traced to its postmaster.
+ */
+function postgresPids(): { temporal: number[]; other: number[] } {
+  const pids = pidsMatching('postgres');
+  const cmdline = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      return '';
+    }
+  };
+  const temporalMasters = new Set(pids.filter((pid) => /-D \S*(temporal-cluster|\/cluster\/postgres)/.test(cmdline(pid))));
+  const temporal: number[] = [];
+  const other: number[] = [];
+  for (const pid of pids) (temporalMasters.has(pid) || temporalMasters.has(parentOf(pid)) ? temporal : other).push(pid);
+  return { temporal, other };
+}
+
 export interface CpuSnapshot {
   node: number;
   /** This process by thread: the main thread (API, client, worker's activations, activities), the
@@ -68,20 +99,23 @@ export interface CpuSnapshot {
   threads: Record<string, number>;
   /** A service this bench drives over HTTP (`npm start`, with PGlite inside), when there is one. */
   service: number;
+  /** The Temporal server: the CLI's dev server, or the server proper with its own PostgreSQL. */
   temporal: number;
+  /** The service's PostgreSQL. */
   postgres: number;
 }
 
-/** CPU so far of this process, the Temporal server listening on `temporalPort`, and PostgreSQL. */
+/** CPU so far of this process, the Temporal server (the dev server on `temporalPort`, or the server proper), and PostgreSQL. */
 export function cpuSnapshot(temporalPort: string): CpuSnapshot {
   const { user, system } = process.cpuUsage();
   const sum = (pids: number[]) => pids.reduce((s, pid) => s + cpuMsOf(pid), 0);
+  const pg = postgresPids();
   return {
     node: (user + system) / 1000,
     threads: threadCpu(),
     service: sum(pidsMatching('scripts/start.ts')),
-    temporal: sum(pidsMatching('temporal', 'start-dev', temporalPort)),
-    postgres: sum(pidsMatching('postgres')),
+    temporal: sum(pidsMatching('temporal', 'start-dev', temporalPort)) + sum(pidsMatching('temporal-server', '--root')) + sum(pg.temporal),
+    postgres: sum(pg.other),
   };
 }
 

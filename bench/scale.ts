@@ -14,7 +14,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,11 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService, type RunningService } from '../worker/service.js';
 import { bareUpdates } from './bare-updates.js';
+import { cachedWorkflowFloor } from './cached-workflow-floor.js';
 import { PatientClient } from './http-client.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
+import { ratioOf, recordResult } from './results.js';
 
 const ITEMS = Number(process.env.ITEMS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
@@ -120,6 +122,10 @@ try {
     report('creation', `created ${ITEMS} tickets in ${createSeconds.toFixed(0)} s: ${(ITEMS / createSeconds).toFixed(1)} items/s; ${waiting.length} then waiting (a day ahead) in ${waitSeconds.toFixed(0)} s`, { seconds: createSeconds, perSecond: ITEMS / createSeconds, waitSeconds });
     report('rssDefaultCache', `process RSS (API + worker, default workflow cache): ${mb(rssBefore)} MB before, ${mb(rssOpen)} MB with ${ITEMS} open: ${((rssOpen - rssBefore) / ITEMS / 1024).toFixed(1)} KB per open item`, { before: rssBefore, open: rssOpen, perItem: (rssOpen - rssBefore) / ITEMS });
 
+    // The floor under that: what the SDK itself holds per cached workflow (no-op workflows, measured the same way).
+    const floor = await cachedWorkflowFloor(servers.temporalAddress, Math.min(ITEMS, 2000));
+    report('cachedWorkflowFloor', `the SDK's own cost of a cached workflow (${floor.count} no-op workflows held open, same measure): ${(floor.perWorkflow / 1024).toFixed(1)} KB each`, floor);
+
     // 3. Commands with many open.
     const open = refs.filter((_, i) => i % 2 === 1);
     const openCommands = await notesOn(open);
@@ -131,6 +137,7 @@ try {
     const bounded = await boundedPhaseInAChild({ taskQueue, adminToken, agent, refs: open });
     report('boundedCache', `workflow cache bounded to ${CACHE_BOUND} (a fresh process): commands ${fmt(bounded.commands)} (most replay first); RSS ${mb(bounded.rssAfterStart)} MB after start, ${mb(bounded.rss)} MB after ${SAMPLE} commands on random items`, bounded);
     service = await start();
+    client.baseUrl = service.url; // the new process listens elsewhere
     }
 
     // 5. One item's age.
@@ -172,10 +179,20 @@ try {
   await service.stop();
   await servers.stop();
   if (!child) {
-    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-    const file = new URL(`./results/scale-${Date.now()}.json`, import.meta.url);
-    await writeFile(file, JSON.stringify(results, null, 2));
-    console.log(`results: ${file.pathname}`);
+    // For the report: the ratios, and command latency at 0 and ITEMS open items.
+    const r = results as { empty?: { commands: Summary; bare: Summary }; open?: { commands: Summary; bare: Summary }; boundedCache?: { commands: Summary } };
+    recordResult('scale', {
+      ...results,
+      ratios: {
+        'command / bare Update, empty system': ratioOf(r.empty?.commands, r.empty?.bare),
+        'command / bare Update, many open items': ratioOf(r.open?.commands, r.open?.bare),
+        'command, many open / empty system': ratioOf(r.open?.commands, r.empty?.commands),
+      },
+      openItems: [
+        { openItems: 0, commands: r.empty?.commands, 'bare Updates': r.empty?.bare },
+        ...(r.open ? [{ openItems: ITEMS, commands: r.open.commands, 'bare Updates': r.open.bare, 'commands, bounded cache': r.boundedCache?.commands }] : []),
+      ],
+    }, { ITEMS, CONCURRENCY, CACHE_BOUND, AGE_NOTES, SAMPLE }, servers);
   }
 }
 

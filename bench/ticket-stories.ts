@@ -18,6 +18,7 @@ import { temporalStories } from './temporal-stories.js';
 import { openBenchTarget } from './bench-target.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
+import { cpuFigures, ratioOf, recordResult } from './results.js';
 
 const STORIES = Number(process.env.STORIES ?? 40);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     await story(-2, 'bench-sla');
     const slaHistory = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
     const slaEvents = await eventCounts(service.client, lastRef);
+    const storyEvents = await eventList(service.client, refs[0]);
 
     // Baseline: the same number of bare Update round trips, same concurrency.
     const baseline = await bareUpdates(temporalAddress, stories.count, CONCURRENCY);
@@ -122,10 +124,42 @@ async function main(): Promise<void> {
       console.log(`  ${row(kind, s, `ratio p50 ${(s.p50 / baseline.summary.p50).toFixed(2)}x  p99 ${(s.p99 / baseline.summary.p99).toFixed(2)}x`)}`);
     }
     console.log(`history of one full ticket story: ${history.eventCount} events, ${history.sizeBytes} bytes`);
+    for (const line of storyEvents) console.log(`  ${line}`);
     console.log(
       `the same story with a working-time SLA (${lastRef}): ${slaHistory.eventCount} events (+${slaHistory.eventCount - history.eventCount}: ` +
         `${slaEvents.TIMER_STARTED ?? 0} timers started, ${slaEvents.TIMER_CANCELED ?? 0} cancelled, ${slaEvents.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0} search-attribute upserts)`,
     );
+    const kinds = Object.entries(byKind).map(([kind, latencies]) => [kind, summarise(latencies)] as const);
+    recordResult('ticket-stories', {
+      series: {
+        'API commands (full stories)': stories,
+        'GET /v1/work-items/:ref (reads)': reads,
+        'bare Temporal Updates (baseline)': baseline.summary,
+        "the stories' Temporal work alone": floor.summary,
+        'a bare lifecycle': lifecycle.summary,
+        ...Object.fromEntries(kinds.map(([kind, s]) => [`by kind: ${kind}`, s])),
+      },
+      ratios: {
+        'API request / bare Update': ratioOf(stories, baseline.summary),
+        'API request / Temporal work alone (floor)': ratioOf(stories, floor.summary),
+        'Temporal work alone (floor) / bare Update': ratioOf(floor.summary, baseline.summary),
+        'GET of an item / bare Update': ratioOf(reads, baseline.summary),
+        'bare lifecycle / bare Update': ratioOf(lifecycle.summary, baseline.summary),
+        ...Object.fromEntries(kinds.map(([kind, s]) => [`${kind} / bare Update`, ratioOf(s, baseline.summary)])),
+      },
+      throughput: {
+        'stories/s': STORIES / storySeconds,
+        'bare updates/s': baseline.summary.count / baseline.seconds,
+        'Temporal work alone, stories/s': STORIES / floor.seconds,
+        'bare lifecycle, stories/s': STORIES / lifecycle.seconds,
+      },
+      requestsPerStory: stories.count / STORIES,
+      cpuPerRequest: { stories: cpuFigures(storiesCpu), bareUpdates: cpuFigures(baseline.cpu), temporalWorkAlone: cpuFigures(floor.cpu), bareLifecycle: cpuFigures(lifecycle.cpu) },
+      history: {
+        story: { events: history.eventCount, bytes: history.sizeBytes },
+        storyWithSla: { events: slaHistory.eventCount, bytes: slaHistory.sizeBytes, timersStarted: slaEvents.TIMER_STARTED ?? 0, timersCancelled: slaEvents.TIMER_CANCELED ?? 0, searchAttributeUpserts: slaEvents.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0 },
+      },
+    }, { STORIES, CONCURRENCY, API_URL: process.env.API_URL });
   } finally {
     await target.stop();
   }
@@ -141,6 +175,21 @@ async function eventCounts(client: import('@temporalio/client').Client, ref: str
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;
+}
+
+/** One line per event of an item's history: its number, its type, and what it names. */
+async function eventList(client: import('@temporalio/client').Client, ref: string): Promise<string[]> {
+  const { default: proto } = await import('@temporalio/proto');
+  const names = proto.temporal.api.enums.v1.EventType;
+  return ((await client.workflow.getHandle(ref).fetchHistory()).events ?? []).map((e) => {
+    const name = names[e.eventType ?? 0].replace(/^EVENT_TYPE_/, '');
+    const what =
+      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
+      e.activityTaskScheduledEventAttributes?.activityType?.name ??
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).join(',') ??
+      '';
+    return `${String(e.eventId).padStart(3)} ${name}${what ? ` ${what}` : ''}`;
+  });
 }
 
 export const runTicketStories = main;

@@ -45,7 +45,6 @@
 // recorded with the figures.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -55,6 +54,7 @@ import { startService } from '../worker/service.js';
 import { PatientClient } from './http-client.js';
 import { startBenchServers } from './bench-servers.js';
 import { percentile, pool } from './stats.js';
+import { recordResult } from './results.js';
 
 const ITEMS = Number(process.env.ITEMS ?? 10_000);
 const BREACHES = Number(process.env.BREACHES ?? 1_000);
@@ -322,10 +322,7 @@ try {
 } finally {
   await service.stop();
   await servers.stop();
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/timer-accuracy-${Date.now()}.json`, import.meta.url);
-  await writeFile(file, JSON.stringify(results, null, 2));
-  console.log(`results: ${file.pathname}`);
+  recordResult('timer-accuracy', results, { ITEMS, BREACHES, UNTILS, WINDOW_S, CONCURRENCY, MARGIN_S, GRACE_S }, servers);
 }
 
 /**

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Provision step "system-packages": PostgreSQL server binaries (for the throwaway test
-# clusters) and docker-compose via apt-get when running as root; checks java, mvn and go.
+# clusters), docker-compose and Chromium (the bench report's rendering test) via apt-get when
+# running as root; checks java, mvn and go.
 set -Eeuo pipefail
 STEP=system-packages
 die() { echo "provision failed at step $STEP: $*" >&2; exit 1; }
 trap 'rc=$?; die "command failed (exit $rc): $BASH_COMMAND"' ERR
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-echo "==> $STEP: checking PostgreSQL, docker-compose, java, mvn, go"
+echo "==> $STEP: checking PostgreSQL, docker-compose, Chromium, java, mvn, go"
 
 pkgs=()
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   pkgs+=(postgresql)
 fi
 command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
+command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 
 if ((${#pkgs[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

@@ -5,6 +5,7 @@
 #   bash scripts/provision.sh start   # npm start: node modules, the Temporal CLI, Mailpit
 #   bash scripts/provision.sh test    # npm test:  + PostgreSQL and docker-compose, the test server
 #   bash scripts/provision.sh fuzz    # npm run test:fuzz: + the API fuzzer (schemathesis)
+#   bash scripts/provision.sh cluster # npm run serve:cluster: PostgreSQL and the Temporal server proper
 #   bash scripts/provision.sh all     # every step (the default)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,8 +15,9 @@ case "$profile" in
   start) steps=(node-modules temporal-cli mailpit) ;;
   test) steps=(node-modules system-packages temporal-cli test-server) ;;
   fuzz) steps=(node-modules temporal-cli fuzzer) ;;
-  all) steps=(node-modules system-packages temporal-cli mailpit test-server fuzzer) ;;
-  *) echo "usage: $0 [start|test|fuzz|all]" >&2; exit 2 ;;
+  cluster) steps=(node-modules system-packages temporal-server) ;;
+  all) steps=(node-modules system-packages temporal-cli mailpit test-server fuzzer temporal-server) ;;
+  *) echo "usage: $0 [start|test|fuzz|cluster|all]" >&2; exit 2 ;;
 esac
 
 total_start=$SECONDS

@@ -9,20 +9,23 @@
 // SMTP_PORT (2525) and SMTP_HOST (127.0.0.1) for inbound mail, SMTP_URL (the outbound relay; else
 // Mailpit), MAILPIT_SMTP_PORT (1025), MAILPIT_UI_PORT (8025), MAILPIT_PATH (else .tools/bin/mailpit),
 // DATA_DIR (.data: where the dev server, PGlite, Mailpit and the dev token keep their files).
-// A port of 0 means any free port.
+// A port of 0 means any free port. The dev servers and Mailpit are waited for while they make
+// progress (scripts/dependency.ts; docs/operating.md, "Starting on a busy machine").
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startService } from '../worker/service.js';
 import { workerMetricsExporter } from '../worker/worker-metrics.js';
 import { assertPortFree, Cleanup, env, envPort, errorMessage, failStartup, log, StartupError, stopOnSignals } from './process-lifecycle.js';
+import { DependencyError, PortInUseError } from './dependency.js';
+import { type Mailpit, startMailpit } from './mailpit.js';
+import { startTemporalDevServer, startTemporalTestServer, type TemporalServer, timeSkippingClockSource } from './temporal-dev-server.js';
 import { mailpitPath, repoRoot, temporalCliPath, testServerPath } from './tool-paths.js';
 import { SkippingClock } from '../api/clock.js';
 
@@ -126,40 +129,63 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
   const path = temporalCliPath();
   const port = envPort('TEMPORAL_PORT', 7233);
   const uiPort = envPort('TEMPORAL_UI_PORT', 8233);
-  // Checked first: the SDK takes any server already answering on the port for the one it started.
+  // Checked first: a server already answering on the port would be taken for the one started here.
   const inUse = `another Temporal or \`npm start\`? Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use it, or TEMPORAL_PORT / TEMPORAL_UI_PORT`;
   await assertPortFree('Temporal dev server', '127.0.0.1', port, inUse);
   await assertPortFree('Temporal UI', '127.0.0.1', uiPort, inUse);
-  log(`starting the Temporal dev server on 127.0.0.1:${port} (UI on ${uiPort}) ${path ? `from ${path}` : '(downloading the Temporal CLI)'}`);
-  const starting = TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: path ? { type: 'existing-path', path } : undefined,
-      dbFilename: join(dataDir, 'temporal.sqlite'),
-      ip: '127.0.0.1',
-      port: port || undefined,
-      ui: true,
+  const dbFilename = join(dataDir, 'temporal.sqlite');
+  if (!path) return startTemporalBySdk(stops, port, uiPort, dbFilename);
+  log(`starting the Temporal dev server on 127.0.0.1:${port || '(a free port)'} (UI on ${uiPort || 'a free port'}) from ${path}`);
+  let server: TemporalServer;
+  try {
+    server = await startTemporalDevServer({
+      path,
+      port,
       uiPort,
-      namespace: 'default',
-    },
+      dbFilename,
+      // Registered before it is up, so that a Ctrl-C during startup still stops it.
+      onSpawn: (stop) => stops.add('Temporal dev server', stop),
+      // SIGKILL, as the SDK did: its SQLite file is safe, and a graceful stop only adds noise.
+      wait: { log, stopGraceMs: 0 },
+    });
+  } catch (err) {
+    const hint = err instanceof PortInUseError ? inUse : 'TEMPORAL_ADDRESS uses a Temporal that is already running';
+    throw notReady('Temporal dev server', err, hint);
+  }
+  // The dev server keeps a closed workflow's history for one day; closed items stay readable
+  // (GET, the Temporal UI) for RETENTION_DAYS instead.
+  const connection = await Connection.connect({ address: server.address, connectTimeout: '1 minute' }); // it answers already; the machine may be slow
+  try {
+    await setRetention(connection);
+  } finally {
+    await connection.close();
+  }
+  return { address: server.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${server.uiPort}` };
+}
+
+async function setRetention(connection: Connection): Promise<void> {
+  const days = Number(env('RETENTION_DAYS') ?? 30);
+  await connection.workflowService.updateNamespace({
+    namespace: 'default',
+    config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
   });
-  // Registered before it is up, so that a Ctrl-C during startup still stops it.
+}
+
+/** No provisioned CLI: the SDK downloads one and starts it (with the SDK's own short start deadline). */
+async function startTemporalBySdk(stops: Cleanup, port: number, uiPort: number, dbFilename: string): Promise<{ address: string; uiUrl?: string }> {
+  log(`starting the Temporal dev server on 127.0.0.1:${port} (UI on ${uiPort}) (downloading the Temporal CLI; \`npm run provision\` provisions it)`);
+  const starting = TestWorkflowEnvironment.createLocal({
+    server: { dbFilename, ip: '127.0.0.1', port: port || undefined, ui: true, uiPort, namespace: 'default' },
+  });
   stops.add('Temporal dev server', async () => (await starting.catch(() => undefined))?.teardown());
   let testEnv: TestWorkflowEnvironment;
   try {
     testEnv = await starting;
   } catch (err) {
-    const hint = path
-      ? `see the Temporal output above; TEMPORAL_ADDRESS uses a Temporal that is already running`
-      : 'the Temporal CLI could not be downloaded: run `npm run provision`, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS';
+    const hint = 'the Temporal CLI could not be downloaded or started: run `npm run provision`, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS';
     throw new StartupError('Temporal dev server', errorMessage(err), hint, { cause: err });
   }
-  // The dev server keeps a closed workflow's history for one day; closed items stay readable
-  // (GET, the Temporal UI) for RETENTION_DAYS instead.
-  const days = Number(env('RETENTION_DAYS') ?? 30);
-  await testEnv.connection.workflowService.updateNamespace({
-    namespace: 'default',
-    config: { workflowExecutionRetentionTtl: msToTs(`${days} days`) },
-  });
+  await setRetention(testEnv.connection);
   return { address: testEnv.address, uiUrl: env('TEMPORAL_UI_URL') ?? `http://127.0.0.1:${uiPort}` };
 }
 
@@ -168,18 +194,31 @@ async function startTimeSkippingServer(stops: Cleanup): Promise<{ address: strin
   if (env('TEMPORAL_ADDRESS')) throw new StartupError('time-skipping mode', 'TEMPORAL_ADDRESS is set', 'time-skipping mode runs its own test server: unset TEMPORAL_ADDRESS (or TIME_SKIPPING)');
   const path = testServerPath();
   const port = envPort('TEMPORAL_PORT', 7233);
-  await assertPortFree('Temporal time-skipping test server', '127.0.0.1', port, 'set TEMPORAL_PORT to another port (0: any free port)');
-  log(`starting Temporal's time-skipping test server on 127.0.0.1:${port} ${path ? `from ${path}` : '(downloading it)'}`);
-  const starting = TestWorkflowEnvironment.createTimeSkipping({
-    server: { ...(path ? { executable: { type: 'existing-path' as const, path } } : {}), ...(port ? { port } : {}) },
-  });
+  const hint = 'set TEMPORAL_PORT to another port (0: any free port)';
+  await assertPortFree('Temporal time-skipping test server', '127.0.0.1', port, hint);
+  if (!path) return startTimeSkippingServerBySdk(stops, port);
+  log(`starting Temporal's time-skipping test server on 127.0.0.1:${port || '(a free port)'} from ${path}`);
+  let address: string;
+  try {
+    ({ address } = await startTemporalTestServer({ path, port, onSpawn: (stop) => stops.add('Temporal test server', stop), wait: { log, stopGraceMs: 0 } }));
+  } catch (err) {
+    throw notReady('Temporal time-skipping test server', err, hint);
+  }
+  const clock = await timeSkippingClockSource(address);
+  stops.add('test clock connection', () => clock.close());
+  return { address, testClock: await SkippingClock.of(clock.env) };
+}
+
+/** No provisioned test server: the SDK downloads one and starts it (with the SDK's own short start deadline). */
+async function startTimeSkippingServerBySdk(stops: Cleanup, port: number): Promise<{ address: string; testClock: SkippingClock }> {
+  log(`starting Temporal's time-skipping test server on 127.0.0.1:${port} (downloading it; \`npm run provision\` provisions it)`);
+  const starting = TestWorkflowEnvironment.createTimeSkipping({ server: port ? { port } : {} });
   stops.add('Temporal test server', async () => (await starting.catch(() => undefined))?.teardown());
   let testEnv: TestWorkflowEnvironment;
   try {
     testEnv = await starting;
   } catch (err) {
-    const hint = path ? 'see the output above; TEMPORAL_PORT chooses another port' : 'the test server could not be downloaded: run `npm run provision`, or set TEMPORAL_TEST_SERVER_PATH';
-    throw new StartupError('Temporal time-skipping test server', errorMessage(err), hint, { cause: err });
+    throw new StartupError('Temporal time-skipping test server', errorMessage(err), 'the test server could not be downloaded: run `npm run provision`, or set TEMPORAL_TEST_SERVER_PATH', { cause: err });
   }
   return { address: testEnv.address, testClock: await SkippingClock.of(testEnv) };
 }
@@ -194,77 +233,34 @@ async function startMailCatcher(stops: Cleanup): Promise<{ smtpUrl: string | und
     log('warning: Mailpit (the mail catcher) is not provisioned, so outbound email fails: run `npm run provision`, or set MAILPIT_PATH or SMTP_URL');
     return { smtpUrl: undefined, banner: '  Mail catcher  none: Mailpit is not provisioned, so outbound email fails (`npm run provision`, or SMTP_URL)' };
   }
-  const smtpPort = await orFreePort(envPort('MAILPIT_SMTP_PORT', 1025));
-  const uiPort = await orFreePort(envPort('MAILPIT_UI_PORT', 8025));
+  const smtpPort = envPort('MAILPIT_SMTP_PORT', 1025);
+  const uiPort = envPort('MAILPIT_UI_PORT', 8025);
   const inUse = 'another Mailpit or `npm start`? Set MAILPIT_SMTP_PORT / MAILPIT_UI_PORT, or SMTP_URL to send through a relay that runs already';
   await assertPortFree('Mailpit SMTP', '127.0.0.1', smtpPort, inUse);
   await assertPortFree('Mailpit web UI', '127.0.0.1', uiPort, inUse);
-  const args = [
-    ...['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${uiPort}`, '--database', join(dataDir, 'mailpit.db')],
-    // Errors only; no look-ups of GitHub releases or of clients' reverse DNS.
-    ...['--quiet', '--disable-version-check', '--smtp-disable-rdns'],
-  ];
-  log(`starting Mailpit with SMTP on 127.0.0.1:${smtpPort} (web UI on ${uiPort}) from ${path}`);
-  const child = spawn(path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  log(`starting Mailpit with SMTP on 127.0.0.1:${smtpPort || '(a free port)'} (web UI on ${uiPort || 'a free port'}) from ${path}`);
+  let mailpit: Mailpit;
   let stopping = false;
-  let ended: Error | undefined;
-  const exited = new Promise<Error>((resolve) => {
-    child.on('error', resolve); // could not be started (ENOENT, EACCES)
-    child.once('exit', (code, signal) => resolve(new Error(`exited ${signal ? `on ${signal}` : `with code ${code}`}`)));
-  }).then((err) => (ended = err));
-  stops.add('Mailpit', async () => {
-    stopping = true;
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  });
+  const onSpawn = (stop: () => Promise<void>) =>
+    stops.add('Mailpit', async () => {
+      stopping = true;
+      await stop();
+    });
   try {
-    await Promise.all([waitForPort(smtpPort, () => ended), waitForPort(uiPort, () => ended)]);
+    mailpit = await startMailpit({ path, database: join(dataDir, 'mailpit.db'), smtpPort, uiPort, onSpawn, wait: { log } });
   } catch (err) {
-    const hint =
-      child.pid === undefined
-        ? `${path} could not be run: check MAILPIT_PATH, or unset it and run \`npm run provision\`; SMTP_URL uses another relay`
-        : 'see its output above; MAILPIT_SMTP_PORT / MAILPIT_UI_PORT choose other ports, SMTP_URL another relay';
-    throw new StartupError('Mailpit', errorMessage(err), hint, { cause: err });
+    const hint = err instanceof PortInUseError ? inUse : 'SMTP_URL sends through a relay that runs already';
+    throw notReady('Mailpit', err, hint);
   }
-  void exited.then((err) => {
-    if (!stopping && (child.exitCode !== 0 || child.signalCode)) log(`Mailpit ${err.message}: outbound email fails until \`npm start\` is restarted`);
+  void mailpit.process.exited.then((how) => {
+    if (!stopping) log(`Mailpit exited (${how}): outbound email fails until \`npm start\` is restarted`);
   });
-  return { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, banner: `  Mail catcher  http://127.0.0.1:${uiPort} (every email the service sends)` };
+  return { smtpUrl: `smtp://127.0.0.1:${mailpit.smtpPort}`, banner: `  Mail catcher  http://127.0.0.1:${mailpit.uiPort} (every email the service sends)` };
 }
 
-/** Resolves once 127.0.0.1:port accepts connections; polls for up to 15 s while the process has not `ended`. */
-async function waitForPort(port: number, ended: () => Error | undefined): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const gone = ended();
-    if (gone) throw new Error(`${gone.message} before it listened on 127.0.0.1:${port}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`not listening on 127.0.0.1:${port} after 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** `port`, or when it is 0 a port that is free now (Mailpit is told a port, and does not report one). */
-function orFreePort(port: number): Promise<number> {
-  if (port !== 0) return Promise.resolve(port);
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
+/** A dependency's failure to start; a DependencyError's message says it all, but for the name the StartupError gives. */
+function notReady(part: string, err: unknown, hint: string): StartupError {
+  return err instanceof DependencyError ? new StartupError(part, err.detail, hint) : new StartupError(part, errorMessage(err), hint, { cause: err });
 }
 
 /** The URL for display, its password (if any) masked. */

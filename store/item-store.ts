@@ -48,6 +48,13 @@ const UPSERT_ITEM = `
     updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, item = EXCLUDED.item
   WHERE work_items.version <= EXCLUDED.version`;
 
+/** UPSERT_ITEM's one row of values, which saveMany replaces with many; its parameters a row. */
+const UPSERT_ONE_ROW = 'VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)';
+const ITEM_PARAMS = 17;
+/** Rows a statement of saveMany writes at most (PostgreSQL takes up to 65,535 parameters). */
+const SAVE_MANY_ROWS = 1000;
+if (!UPSERT_ITEM.includes(UPSERT_ONE_ROW)) throw new Error('UPSERT_ITEM changed: update UPSERT_ONE_ROW');
+
 function itemParams(s: WorkItemSummary, item: WorkItem): unknown[] {
   return [s.ref, s.kind, s.state, s.waitType, s.highlighted, s.assignee, s.queue, s.needsHuman, s.title,
     s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version, JSON.stringify(item)];
@@ -109,6 +116,18 @@ export class ItemStore {
   /** Writes an item's state and list row, unless a newer version is there already. */
   async save(item: WorkItem, summary: WorkItemSummary): Promise<void> {
     await this.pool.query(UPSERT_ITEM, itemParams(summary, item));
+  }
+
+  /**
+   * `save` for many items in one statement per SAVE_MANY_ROWS (an import batch, R43): each row
+   * written unless a newer version is there already.
+   */
+  async saveMany(rows: Array<{ item: WorkItem; summary: WorkItemSummary }>): Promise<void> {
+    for (let i = 0; i < rows.length; i += SAVE_MANY_ROWS) {
+      const chunk = rows.slice(i, i + SAVE_MANY_ROWS);
+      const values = chunk.map((_, r) => `(${Array.from({ length: ITEM_PARAMS }, (_, c) => `$${r * ITEM_PARAMS + c + 1}`).join(',')})`).join(',');
+      await this.pool.query(UPSERT_ITEM.replace(UPSERT_ONE_ROW, `VALUES ${values}`), chunk.flatMap((row) => itemParams(row.summary, row.item)));
+    }
   }
 
   /**

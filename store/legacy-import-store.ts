@@ -12,10 +12,19 @@ export class LegacyImportTable {
     return new Map(rows.map((r) => [r.legacy_ref, r.ref]));
   }
 
-  /** Claims a v2020.1 item for `ref`; false when another import holds it. */
-  async claim(legacyRef: string, ref: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('INSERT INTO legacy_imports (legacy_ref, ref) VALUES ($1, $2) ON CONFLICT (legacy_ref) DO NOTHING', [legacyRef, ref]);
-    return rowCount !== 0;
+  /**
+   * Claims v2020.1 items for their refs in one statement; answers the legacy refs claimed (those
+   * another import holds are left out). Rows go in in legacy-ref order, so that two batches
+   * claiming some of the same items wait for each other rather than deadlock.
+   */
+  async claimAll(claims: Array<{ legacyRef: string; ref: string }>): Promise<Set<string>> {
+    const sorted = [...claims].sort((a, b) => (a.legacyRef < b.legacyRef ? -1 : a.legacyRef > b.legacyRef ? 1 : 0));
+    const { rows } = await this.pool.query<{ legacy_ref: string }>(
+      `INSERT INTO legacy_imports (legacy_ref, ref) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT (legacy_ref) DO NOTHING RETURNING legacy_ref`,
+      [sorted.map((c) => c.legacyRef), sorted.map((c) => c.ref)],
+    );
+    return new Set(rows.map((r) => r.legacy_ref));
   }
 
   /** Gives claims back (their import batch failed). */

@@ -39,6 +39,13 @@ export class ReadModelStore {
     return `${PREFIX[kind]}-${String(rows[0].n).padStart(6, '0')}`;
   }
 
+  /** `n` next references of a kind in one round trip, in sequence order (an import batch, R43). */
+  async nextRefs(kind: Kind, n: number): Promise<string[]> {
+    if (n <= 0) return [];
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT nextval('${kind}_ref_seq') AS n FROM generate_series(1, $1::int) ORDER BY 1`, [n]);
+    return rows.map((r) => `${PREFIX[kind]}-${String(r.n).padStart(6, '0')}`);
+  }
+
   /**
    * The reference of the item a creation with an Idempotency-Key makes: the same every time the
    * request is sent again, so a creation retried after a crash finds the item it started.

@@ -31,6 +31,19 @@ function assertBundleHasInterceptors(bundle: NonNullable<WorkerOptions['workflow
   }
 }
 
+/**
+ * WORKFLOW_CACHE_SIZE: how many items' runs the worker keeps in memory; unset, the SDK's default
+ * (about 600 per GiB of heap). A smaller cache holds less memory; a command on an item outside it
+ * replays the item's history first (docs/operating.md, "Memory and the workflow cache").
+ */
+export function workflowCacheSize(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.WORKFLOW_CACHE_SIZE;
+  if (raw === undefined || raw === '') return undefined;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 2) throw new Error(`WORKFLOW_CACHE_SIZE must be a whole number of items, 2 or more (it is "${raw}"); unset it for the default.`);
+  return size;
+}
+
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace?: string;
@@ -48,6 +61,7 @@ export interface WorkerDeps {
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   if (deps.workflowBundle) assertBundleHasInterceptors(deps.workflowBundle);
+  const cacheSize = deps.maxCachedWorkflows ?? workflowCacheSize();
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
@@ -60,7 +74,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // And the worker gives up on a graceful stop after this long (an activity that ignores its
     // cancellation, a poll the server holds): its tasks time out on the server and run elsewhere.
     shutdownForceTime: '15 seconds',
-    ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
+    ...(cacheSize !== undefined ? { maxCachedWorkflows: cacheSize } : {}),
     interceptors: {
       // A prebuilt bundle carries the workflow interceptors itself (checked above).
       ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),

@@ -9,6 +9,9 @@ import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import type { PendingLaunch } from './domain/case/flow.js';
 import { SYSTEM, type CaseProcess, type CategorySnapshot, type CaseLaunch, type SplitPart, type WorkItem, type WorkItemInput } from './domain/item/types.js';
 import { operatorStaticDetails, operatorSummary } from './domain/item/operator-details.js';
+import { toSummary } from './domain/item/view.js';
+import { createWorkItem } from './domain/rules/transitions.js';
+import { startingSearchAttributes } from './search-attributes.js';
 
 export async function startChildItem(child: WorkItemInput): Promise<void> {
   try {
@@ -20,6 +23,7 @@ export async function startChildItem(child: WorkItemInput): Promise<void> {
       // What the Temporal UI shows of the item at a glance (R40): `A-000001 · action · Verify documents`.
       staticSummary: operatorSummary(child),
       staticDetails: operatorStaticDetails(child),
+      typedSearchAttributes: startingSearchAttributes(toSummary(createWorkItem(child, new Date()), new Date())),
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // started before a crash

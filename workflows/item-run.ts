@@ -43,7 +43,7 @@ import { nextNamedDeadline, type NamedDeadline } from './domain/rules/deadlines.
 import { actionLaunched, caseNotStarted, caseStarted, caseToStart, createWorkItem, emailDelivered, onDeadline, splitPartStarted, type RuleContext } from './domain/rules/transitions.js';
 import { actionClosedSignal, caseCancelledSignal, childChangedSignal } from './definitions.js';
 import { actionInput, caseInput, splitPartInput, startChildItem } from './child-items.js';
-import { searchAttributesOf } from './search-attributes.js';
+import { searchAttributesOf, searchAttributeValues } from './search-attributes.js';
 
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
@@ -112,7 +112,8 @@ export class ItemRun {
   private storedWhileWinding = false;
   /** An outcome that fails the run (an activity that gave up), thrown by the main loop. */
   private failure?: { error: unknown };
-  private readonly upserted = new Map<string, string>(); // search attribute -> JSON of the value last upserted
+  /** Search attribute -> JSON of its value now: those the run started with, then those it upserted. */
+  private readonly upserted = searchAttributeValues(workflowInfo().typedSearchAttributes);
   private shownDetails = '';
   private measured: { tail: readonly TimelineEntry[]; chars: number } = { tail: [], chars: 0 };
   private readonly storeAfterMs: number;

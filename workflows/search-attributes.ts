@@ -1,7 +1,7 @@
 // The custom search attributes a work item keeps up to date (R40), so operators filter the
 // Temporal UI's list: `SlaBreached = true`, `DueAt < "2026-12-01T00:00:00Z"`, `Assignee = "alice"`.
 
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair, type SearchAttributeUpdatePair, type TypedSearchAttributes } from '@temporalio/common';
 import type { WorkItemSummary } from './domain/item/types.js';
 
 export const WorkItemKind = defineSearchAttributeKey('WorkItemKind', SearchAttributeType.KEYWORD);
@@ -23,4 +23,14 @@ export function searchAttributesOf(s: WorkItemSummary): SearchAttributeUpdatePai
     { key: DueAt, value: s.dueAt ? new Date(s.dueAt) : null },
     { key: SlaBreached, value: s.breached },
   ];
+}
+
+/** What an item starts with, given in its start request so its first task upserts nothing (an absent attribute is null). */
+export function startingSearchAttributes(s: WorkItemSummary): SearchAttributePair[] {
+  return searchAttributesOf(s).filter((pair) => pair.value !== null) as SearchAttributePair[];
+}
+
+/** Each attribute's value as the run holds it (JSON, null when absent), to upsert only what changes. */
+export function searchAttributeValues(given: TypedSearchAttributes): Map<string, string> {
+  return new Map(WORK_ITEM_SEARCH_ATTRIBUTES.map((key) => [key.name, JSON.stringify(given.get(key) ?? null)]));
 }

@@ -116,3 +116,44 @@ it('R43: a batch that fails part way (a workflow that cannot start) leaves nothi
   expect(again.status).toBe(201);
   expect(again.body.items.map((i: { imported: boolean }) => i.imported)).toEqual([true, true]);
 });
+
+it('R43: a large batch that fails part way, with many starts in flight, leaves nothing either: every item started is terminated, no claim, no row', async () => {
+  const { rows } = await api.pool.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM ticket_ref_seq');
+  const next = Number(rows[0].last_value) + (rows[0].is_called ? 1 : 0);
+  const refs = Array.from({ length: 40 }, (_, i) => `T-${String(next + i).padStart(6, '0')}`);
+  const occupied = refs[20]; // the 21st item's start fails while others are in flight
+  const blocker = await api.service.client.workflow.start('workItem', { workflowId: occupied, taskQueue: 'legacy-import-test-nowhere', args: [] });
+  const batch = refs.map((_, i) => ({ ...TICKET, legacyRef: `L-50-${i}`, status: '(none: draft)' }));
+  try {
+    const res = await importBatch(batch);
+    expect(res.status).toBe(503);
+    const statuses = await Promise.all(
+      refs.filter((ref) => ref !== occupied).map((ref) => api.service.client.workflow.getHandle(ref).describe().then((d) => d.status.name, () => 'none')),
+    );
+    expect(statuses.filter((s) => s === 'TERMINATED').length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 'TERMINATED' && s !== 'none')).toEqual([]);
+    expect((await api.pool.query("SELECT 1 FROM legacy_imports WHERE legacy_ref LIKE 'L-50-%'")).rowCount).toBe(0);
+    expect((await api.pool.query('SELECT 1 FROM work_items WHERE ref = ANY($1)', [refs])).rowCount).toBe(0);
+  } finally {
+    await blocker.terminate();
+  }
+  const again = await importBatch(batch);
+  expect(again.status).toBe(201);
+  expect(again.body.items.every((i: { imported: boolean }) => i.imported)).toBe(true);
+});
+
+it('R43: two requests importing the same items at once import each once; the one that finds them claimed may be sent again', async () => {
+  const batch = Array.from({ length: 30 }, (_, i) => ({ ...TICKET, legacyRef: `L-60-${i}`, status: '(none: draft)' }));
+  const answers = await Promise.all([importBatch(batch), importBatch(batch)]);
+  expect(answers.map((a) => a.status).sort()).toContain(201);
+  for (const a of answers) expect([201, 409]).toContain(a.status);
+  const { rows } = await api.pool.query<{ legacy_ref: string; ref: string }>("SELECT legacy_ref, ref FROM legacy_imports WHERE legacy_ref LIKE 'L-60-%'");
+  expect(rows).toHaveLength(30);
+  const again = await importBatch(batch);
+  expect(again.status).toBe(201);
+  expect(again.body.items.map((i: { legacyRef: string; ref: string; imported: boolean }) => [i.legacyRef, i.ref, i.imported])).toEqual(
+    batch.map((b) => [b.legacyRef, rows.find((r) => r.legacy_ref === b.legacyRef)!.ref, false]),
+  );
+  const stored = await api.pool.query('SELECT ref FROM work_items WHERE ref = ANY($1)', [rows.map((r) => r.ref)]);
+  expect(stored.rowCount).toBe(30); // each item's row, and no other for the refs the loser took and gave back
+});

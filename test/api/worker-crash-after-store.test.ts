@@ -20,6 +20,7 @@ import type { Actor } from '../../workflows/domain/item/types.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { freePort } from '../../worker/free-port.js';
 import { eventTypes } from '../support/history.js';
+import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
 
 const alice: Actor = { id: 'alice', kind: 'human', roles: [] };
 let db: FreshDatabase;
@@ -31,7 +32,9 @@ beforeAll(async () => {
   db = await freshDatabase(inject('databaseUrl'));
   pool = createPool(db.url);
   await migrate(pool);
-  client = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  client = new Client({ connection });
+  await ensureSearchAttributes(connection, 'default'); // items start with theirs, before the worker's service registers them
 });
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -1,11 +1,16 @@
 // Starts a throwaway Temporal dev server (Temporal CLI, in-memory SQLite, no UI) for integration
-// tests. Uses the provisioned CLI (.tools/bin/temporal) when present, else lets the SDK download one.
+// tests. Uses the provisioned CLI (.tools/bin/temporal) as a child process that is waited for
+// while it makes progress (scripts/temporal-dev-server.ts); without one, the SDK downloads and
+// starts a CLI (with its own short start deadline).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTemporalDevServer } from '../../scripts/temporal-dev-server.js';
 import { temporalCliPath } from '../../scripts/tool-paths.js';
 import { freePort } from '../../worker/free-port.js';
+
+const log = (line: string) => process.stderr.write(`[temporal-dev-server] ${line}\n`);
 
 export interface DevServer {
   /** host:port of the frontend gRPC endpoint */
@@ -17,16 +22,20 @@ export interface DevServer {
 
 export async function startDevServer(): Promise<DevServer> {
   const path = temporalCliPath();
+  const extraArgs = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'];
+  if (path) {
+    try {
+      const server = await startTemporalDevServer({ path, port: 0, extraArgs, wait: { log, stopGraceMs: 0 } });
+      return { address: server.address, stop: server.stop };
+    } catch (err) {
+      throw new Error(`could not start the Temporal dev server using ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   let env: TestWorkflowEnvironment;
   try {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: path ? { type: 'existing-path', path } : undefined,
-        extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
-      },
-    });
+    env = await TestWorkflowEnvironment.createLocal({ server: { extraArgs } });
   } catch (err) {
-    const how = path ? `using ${path}` : 'downloading the Temporal CLI (no .tools/bin/temporal; run npm run provision)';
+    const how = 'downloading the Temporal CLI (no .tools/bin/temporal; run npm run provision)';
     throw new Error(`could not start the Temporal dev server ${how}: ${(err as Error).message}`, { cause: err });
   }
   return { address: env.address, stop: () => env.teardown() };
@@ -53,19 +62,13 @@ export async function startRestartableDevServer(): Promise<RestartableDevServer>
   const dir = mkdtempSync(join(tmpdir(), 'workitems-temporal-'));
   const dbFilename = join(dir, 'temporal.sqlite');
   const port = await freePort();
-  let env: TestWorkflowEnvironment | undefined;
+  let env: { teardown(): Promise<void> } | undefined;
+  const extraArgs = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];
   const start = async () => {
     try {
-      env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: path ? { type: 'existing-path', path } : undefined,
-          dbFilename,
-          port,
-          ip: '127.0.0.1',
-          log: { format: 'pretty', level: 'error' },
-          extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
-        },
-      });
+      env = path
+        ? await startTemporalDevServer({ path, port, dbFilename, logLevel: 'error', extraArgs, wait: { log, stopGraceMs: 0 } }).then((s) => ({ teardown: s.stop }))
+        : await TestWorkflowEnvironment.createLocal({ server: { dbFilename, port, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' }, extraArgs } });
     } catch (err) {
       const how = path ? `using ${path}` : 'downloading the Temporal CLI (no .tools/bin/temporal; run npm run provision)';
       throw new Error(`could not start the Temporal dev server on ${dbFilename} :${port} ${how}: ${(err as Error).message}`, { cause: err });

@@ -67,9 +67,9 @@ describe('R24, R34: outbound email from the workflow', () => {
   });
 
   it('R34: an email stored once the history is long is left to the next run, which hands it to the relay once', async () => {
-    const t = await h.ticket({ submit: true, continueAsNewAfterEvents: 20 });
+    const t = await h.ticket({ submit: true, continueAsNewAfterEvents: 19 });
     await h.command(t, alice, { type: 'pickUp' });
-    // The store of this email brings the history past 20 events: the run starts no delivery then.
+    // The store of this email brings the history past 19 events: the run starts no delivery then.
     const sent = await h.rawCommand(t, alice, { type: 'sendEmail', to: ['ann@example.com'], subject: 'Late in the run', body: 'Hello.' });
     const messageId = sent.timeline.find((e) => e.type === 'email_out')!.messageId as string;
     // Describe, not a Query, until the run has continued as new (the test server can lose a Query sent meanwhile).

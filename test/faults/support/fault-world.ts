@@ -15,6 +15,7 @@ import { historyToJSON } from '../../support/history.js';
 import { serviceProcess, type ServiceProcess } from '../../support/fault-service.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.js';
 import { startRestartableDevServer, type RestartableDevServer } from '../../support/temporal-dev-server.js';
+import { startClusterServer, temporalServerKind, type ClusterServer } from '../../../scripts/temporal-cluster-server.js';
 import { checkStories, type CheckResult } from './story-checks.js';
 import { FaultHttp, type Story, type StoryWorld } from './story-client.js';
 
@@ -23,7 +24,8 @@ export const inFaultSuite = process.env.WORK_ITEMS_FAULT_SUITE === '1';
 
 export interface FaultWorld {
   postgres: PostgresServer;
-  temporal: RestartableDevServer;
+  /** TEMPORAL_SERVER=cluster: the Temporal server proper on PostgreSQL instead of the dev server. */
+  temporal: RestartableDevServer | ClusterServer;
   /** The first (or only) replica. */
   service: ServiceProcess;
   /** Every replica: service processes on the same Temporal, PostgreSQL and task queue. */
@@ -68,7 +70,7 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
   try {
     const [postgres, temporal] = await Promise.all([
       startPostgres().then((s) => (stops.push(() => s.stop()), s)),
-      startRestartableDevServer().then((s) => (stops.push(() => s.stop()), s)),
+      (temporalServerKind() === 'cluster' ? startClusterServer() : startRestartableDevServer()).then((s) => (stops.push(() => s.stop()), s)),
     ]);
     const adminToken = randomBytes(16).toString('hex');
     const taskQueue = `faults-${randomUUID()}`;
