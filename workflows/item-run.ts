@@ -45,6 +45,8 @@ import { actionClosedSignal, caseCancelledSignal, childChangedSignal } from './d
 import { actionInput, caseInput, splitPartInput, startChildItem } from './child-items.js';
 import { searchAttributesOf, searchAttributeValues } from './search-attributes.js';
 
+// Ordinary activities, scheduled by a completed task: a local activity would write while its task
+// runs, and a task Temporal drops (an Update's speculative one) would leave writes no history holds.
 const { recordChanges, allocateRef, loadProcess } = proxyActivities<WorkItemActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 ms', maximumInterval: '10 seconds' },
