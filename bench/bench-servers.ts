@@ -11,6 +11,8 @@ export interface BenchServers {
   databaseUrl: string;
   /** Which Temporal server: the one started, or what TEMPORAL_SERVER says TEMPORAL_ADDRESS is. */
   serverKind: TemporalServerKind;
+  /** The Temporal server proper's pprof endpoint, when this started it (bench/cpu-profile.ts). */
+  pprofUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -28,12 +30,14 @@ export async function startBenchServers(): Promise<BenchServers> {
     }
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     const serverKind = temporalServerKind();
+    let pprofUrl: string | undefined;
     if (!temporalAddress) {
       const temporal = serverKind === 'cluster' ? await startClusterServer() : await startDevServer();
       stops.unshift(temporal.stop);
       temporalAddress = temporal.address;
+      if ('pprofUrl' in temporal) pprofUrl = temporal.pprofUrl;
     }
-    return { temporalAddress, databaseUrl, serverKind, stop };
+    return { temporalAddress, databaseUrl, serverKind, ...(pprofUrl ? { pprofUrl } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

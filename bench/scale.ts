@@ -9,6 +9,10 @@
 //   5. One item's age: AGE_NOTES (10,000) notes on one ticket through the API, 4 at a time; at
 //      10, 100, 1,000 and 10,000 notes the run's events and bytes, the history bytes of one
 //      command (a window of 20), the command latency of the stretch and the response size.
+// Phases 1 and 3 also print the CPU per command of each process (and of this one by thread).
+// After phase 3, unless PROFILE=0, PROFILE_S (20) seconds of the same commands run under CPU
+// profilers: this process's threads (bench/cpu-profile.ts) and, on the server proper, Go's pprof:
+// where one command's time goes with ITEMS open.
 // Every figure is printed and written to bench/results/scale-<time>.json.
 // Uses TEMPORAL_ADDRESS / DATABASE_URL when set; otherwise starts a dev server and PostgreSQL.
 
@@ -22,12 +26,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService, type RunningService } from '../worker/service.js';
-import { bareUpdates } from './bare-updates.js';
+import { bareUpdates, bareUpdatesAcross } from './bare-updates.js';
 import { cachedWorkflowFloor } from './cached-workflow-floor.js';
 import { PatientClient } from './http-client.js';
 import { startBenchServers } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
-import { ratioOf, recordResult } from './results.js';
+import { cpuFigures, ratioOf, recordResult } from './results.js';
+import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
+import { report as reportProfiles, serverProfile, startCpuProfiles } from './cpu-profile.js';
 
 const ITEMS = Number(process.env.ITEMS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
@@ -35,6 +41,8 @@ const CACHE_BOUND = Number(process.env.CACHE_BOUND ?? 1_000);
 const AGE_NOTES = Number(process.env.AGE_NOTES ?? 10_000);
 const SAMPLE = Number(process.env.SAMPLE ?? 400);
 const SAMPLE_CONCURRENCY = 4;
+const PROFILE = process.env.PROFILE !== '0';
+const PROFILE_S = Number(process.env.PROFILE_S ?? 20);
 
 /** Phase 4 runs in a child process of this script, given the open items by this file. */
 interface BoundedPhase {
@@ -85,6 +93,35 @@ try {
     console.log(line);
     results[key] = value;
   };
+  const temporalPort = servers.temporalAddress.split(':').at(-1) ?? '';
+  /** notesOn, with the CPU per command of every process involved. */
+  const notesWithCpu = async (refs: string[]): Promise<{ latency: Summary; cpu: string }> => {
+    const before = cpuSnapshot(temporalPort);
+    const latency = await notesOn(refs);
+    return { latency, cpu: cpuPerRequest(before, cpuSnapshot(temporalPort), latency.count) };
+  };
+  /** Notes on random items for `seconds` under the CPU profilers; prints where the time went. */
+  const profiled = async (refs: string[], seconds: number) => {
+    const stop = await startCpuProfiles();
+    const server = serverProfile(servers.pprofUrl, seconds, `scale-${servers.serverKind}`);
+    let commands = 0;
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: SAMPLE_CONCURRENCY }, async () => {
+        while (performance.now() < until) {
+          await tolerate(() => call('POST', `/v1/work-items/${refs[Math.floor(Math.random() * refs.length)]}/notes`, agent, note));
+          commands++;
+        }
+      }),
+    );
+    const threads = reportProfiles(`scale-${servers.serverKind}-${ITEMS}`, await stop(), commands);
+    const temporalServer = await server;
+    if (temporalServer) {
+      console.log(`  the Temporal server (Go pprof, ${seconds} s, ${commands} commands; flat = its own time):`);
+      for (const line of temporalServer) console.log(`    ${line}`);
+    } else console.log('  the Temporal server: no pprof endpoint (the CLI dev server has none; TEMPORAL_SERVER=cluster profiles it)');
+    return { seconds, commands, threads, ...(temporalServer ? { temporalServer } : {}) };
+  };
 
   if (child) {
     const rssStarted = rss();
@@ -96,9 +133,9 @@ try {
   async function allPhases(): Promise<void> {
   // 1. Empty system.
   const few = await Promise.all(Array.from({ length: 16 }, create));
-  const emptyCommands = await notesOn(few);
+  const { latency: emptyCommands, cpu: emptyCpu } = await notesWithCpu(few);
   const emptyBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
-  report('empty', `empty system: commands ${fmt(emptyCommands)}; bare Updates ${fmt(emptyBare)}`, { commands: emptyCommands, bare: emptyBare });
+  report('empty', `empty system: commands ${fmt(emptyCommands)}; bare Updates ${fmt(emptyBare)}\n  commands: ${emptyCpu}`, { commands: emptyCommands, bare: emptyBare, cpuPerCommand: cpuFigures(emptyCpu) });
 
   // 2. Many open items (ITEMS=0 runs the item's age alone).
   if (ITEMS > 0) await manyOpenItems();
@@ -128,9 +165,17 @@ try {
 
     // 3. Commands with many open.
     const open = refs.filter((_, i) => i % 2 === 1);
-    const openCommands = await notesOn(open);
+    const { latency: openCommands, cpu: openCpu } = await notesWithCpu(open);
     const openBare = (await bareUpdates(servers.temporalAddress, SAMPLE, SAMPLE_CONCURRENCY)).summary;
-    report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}`, { commands: openCommands, bare: openBare });
+    report('open', `with ${ITEMS} open: commands ${fmt(openCommands)} (x${(openCommands.p50 / emptyCommands.p50).toFixed(2)} of empty at p50); bare Updates ${fmt(openBare)}\n  commands: ${openCpu}`, { commands: openCommands, bare: openBare, cpuPerCommand: cpuFigures(openCpu) });
+    // The floor under that: bare Updates spread over as many no-op workflows, held by a worker
+    // with the same default cache.
+    const spread = await bareUpdatesAcross(servers.temporalAddress, ITEMS, SAMPLE, SAMPLE_CONCURRENCY);
+    report('openFloor', `bare Updates on random ones of ${ITEMS} open no-op workflows (the SDK's default cache): ${fmt(spread.summary)} (x${(spread.summary.p50 / emptyBare.p50).toFixed(2)} of bare Updates on few at p50)\n  ${spread.cpu}`, { bare: spread.summary, cpuPerCommand: cpuFigures(spread.cpu) });
+    if (PROFILE) {
+      console.log(`where a command's time goes with ${ITEMS} open (${PROFILE_S} s of notes on random items, ${SAMPLE_CONCURRENCY} at a time, profiled):`);
+      results.profile = await profiled(open, PROFILE_S);
+    }
 
     // 4. A bounded workflow cache, in a fresh process.
     await service.stop();
@@ -180,13 +225,15 @@ try {
   await servers.stop();
   if (!child) {
     // For the report: the ratios, and command latency at 0 and ITEMS open items.
-    const r = results as { empty?: { commands: Summary; bare: Summary }; open?: { commands: Summary; bare: Summary }; boundedCache?: { commands: Summary } };
+    const r = results as { empty?: { commands: Summary; bare: Summary }; open?: { commands: Summary; bare: Summary }; openFloor?: { bare: Summary }; boundedCache?: { commands: Summary } };
     recordResult('scale', {
       ...results,
       ratios: {
         'command / bare Update, empty system': ratioOf(r.empty?.commands, r.empty?.bare),
         'command / bare Update, many open items': ratioOf(r.open?.commands, r.open?.bare),
         'command, many open / empty system': ratioOf(r.open?.commands, r.empty?.commands),
+        'bare Update across many open / on few (the floor of the line above)': ratioOf(r.openFloor?.bare, r.empty?.bare),
+        'command / bare Update across as many open': ratioOf(r.open?.commands, r.openFloor?.bare),
       },
       openItems: [
         { openItems: 0, commands: r.empty?.commands, 'bare Updates': r.empty?.bare },

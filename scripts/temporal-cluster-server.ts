@@ -62,6 +62,8 @@ export interface ClusterServer {
   namespace: string;
   /** The PostgreSQL holding the `temporal` and `temporal_visibility` databases (without a database name). */
   postgresUrl: string;
+  /** Go's pprof on 127.0.0.1 (`/debug/pprof/profile?seconds=N`: a CPU profile), for the benches. */
+  pprofUrl: string;
   dataDir: string;
   /** The server's own output. */
   logFile: string;
@@ -110,7 +112,7 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
     await setUpSchema(db, say);
 
     const ports: Record<string, number> = { frontend: options.port || (await freePort()) };
-    for (const name of ['history', 'matching', 'worker']) ports[name] = await freePort();
+    for (const name of ['history', 'matching', 'worker', 'pprof']) ports[name] = await freePort();
     // Membership ports go into a smallint column: below 32768, under the usual ephemeral range.
     const taken = new Set<number>();
     for (const name of ['frontend', 'history', 'matching', 'worker']) ports[`${name}M`] = await freeLowPort(taken);
@@ -150,6 +152,7 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
       port: ports.frontend!,
       namespace,
       postgresUrl: db.toString(),
+      pprofUrl: `http://127.0.0.1:${ports.pprof}`,
       dataDir,
       logFile,
       pause,
@@ -211,7 +214,7 @@ function serverConfig(db: URL, ports: Record<string, number>, dynamicConfigFile:
       numHistoryShards: 4,
       datastores: { 'postgres-default': store('temporal', 20), 'postgres-visibility': store('temporal_visibility', 10) },
     },
-    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' }, pprof: { port: ports.pprof!, host: '127.0.0.1' } },
     services: {
       frontend: service(ports.frontend!, ports.frontendM!),
       history: service(ports.history!, ports.historyM!),

@@ -183,10 +183,23 @@ export class ItemStore {
     await this.pool.query('DELETE FROM work_items WHERE ref = ANY($1)', [refs]);
   }
 
-  /** The item's view at `now`, from its stored state: undefined when there is no such item. */
+  /**
+   * The item's view at `now`, from its stored state: undefined when there is no such item. One
+   * statement reads the state and its latest stored entries (a read is one round trip).
+   */
   async view(ref: string, now: Date): Promise<WorkItemView | undefined> {
-    const item = await this.item(ref);
-    return item && this.present(item, now);
+    const { rows } = await this.pool.query<{ item: WorkItem | null; entries: Array<{ entry: TimelineEntry }> }>(
+      `SELECT w.item, (
+         SELECT coalesce(jsonb_agg(jsonb_build_object('entry', t.entry)), '[]'::jsonb)
+         FROM (SELECT entry FROM timeline_entries
+               WHERE ref = w.ref AND seq <= (w.item->>'timelineLength')::int
+               ORDER BY seq DESC LIMIT $2) t
+       ) AS entries
+       FROM work_items w WHERE w.ref = $1`,
+      [ref, VIEW_TIMELINE_ENTRIES],
+    );
+    const item = rows[0]?.item;
+    return item ? this.presentFrom(item, now, merged(item, rows[0]!.entries, LATEST)) : undefined;
   }
 
   /**
@@ -194,8 +207,11 @@ export class ItemStore {
    * its latest VIEW_TIMELINE_ENTRIES entries (stored ones and the state's tail), texts in place.
    */
   async present(item: WorkItem, now: Date): Promise<WorkItemView> {
+    return this.presentFrom(item, now, await this.entries(item, LATEST));
+  }
+
+  private async presentFrom(item: WorkItem, now: Date, timeline: TimelineEntry[]): Promise<WorkItemView> {
     const { resolutionTags: _, deliveryUpdates: __, ...view } = toView(item, now);
-    const timeline = await this.entries(item, { before: item.timelineLength + 1, last: VIEW_TIMELINE_ENTRIES });
     const full = await this.resolveTexts({ ...view, timeline });
     return { ...full, timeline: full.timeline.map(withMergedTimeline) };
   }
@@ -220,24 +236,13 @@ export class ItemStore {
    * older than the tail is stored (the workflow drops an entry from its tail once it is), so the
    * two together are the whole timeline up to the state's version.
    */
-  private async entries(item: WorkItem, range: { after: number; first: number } | { before: number; last: number }): Promise<TimelineEntry[]> {
+  private async entries(item: WorkItem, range: Range): Promise<TimelineEntry[]> {
     const upTo = item.timelineLength;
     const { rows } =
       'first' in range
         ? await this.pool.query<{ entry: TimelineEntry }>('SELECT entry FROM timeline_entries WHERE ref = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4', [item.ref, range.after, upTo, Math.min(range.first, 1_000_000)])
-        : await this.pool.query<{ entry: TimelineEntry }>('SELECT entry FROM timeline_entries WHERE ref = $1 AND seq < $2 AND seq <= $3 ORDER BY seq DESC LIMIT $4', [item.ref, range.before, upTo, range.last]);
-    const tags = new Set(item.resolutionTags);
-    const deliveries = new Map((item.deliveryUpdates ?? []).map((u) => [u.seq, u]));
-    const bySeq = new Map<number, TimelineEntry>();
-    for (const { entry } of rows) {
-      const delivery = deliveries.get(entry.seq);
-      const tagged = tags.has(entry.seq) ? { ...entry, isResolution: true } : entry;
-      bySeq.set(entry.seq, delivery ? { ...tagged, delivery: delivery.delivery, ...(delivery.error !== undefined ? { error: delivery.error } : {}) } : tagged);
-    }
-    for (const entry of item.timeline) if (!bySeq.has(entry.seq)) bySeq.set(entry.seq, entry);
-    const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    const run = 'first' in range ? all.filter((e) => e.seq > range.after).slice(0, range.first) : all.filter((e) => e.seq < range.before).slice(-range.last);
-    return run;
+        : await this.pool.query<{ entry: TimelineEntry }>('SELECT entry FROM timeline_entries WHERE ref = $1 AND seq < $2 AND seq <= $3 ORDER BY seq DESC LIMIT $4', [item.ref, range.before ?? upTo + 1, upTo, range.last]);
+    return merged(item, rows, range);
   }
 
   private async resolveTexts<T>(value: T): Promise<T> {
@@ -280,4 +285,28 @@ function mapTextFields<T>(value: T, f: (text: string, field: string) => string):
     return v;
   };
   return walk(value) as T;
+}
+
+/** A run of a timeline: from an entry on, or the last ones before an entry (by default, the latest). */
+type Range = { after: number; first: number } | { before?: number; last: number };
+const LATEST: Range = { last: VIEW_TIMELINE_ENTRIES };
+
+/**
+ * A run of the state's timeline from its stored entries `rows` (with the tags and delivery
+ * outcomes the state has not stored yet applied) and the entries of its tail not stored, by seq.
+ */
+function merged(item: WorkItem, rows: Array<{ entry: TimelineEntry }>, range: Range): TimelineEntry[] {
+  const tags = new Set(item.resolutionTags);
+  const deliveries = new Map((item.deliveryUpdates ?? []).map((u) => [u.seq, u]));
+  const bySeq = new Map<number, TimelineEntry>();
+  for (const { entry } of rows) {
+    const delivery = deliveries.get(entry.seq);
+    const tagged = tags.has(entry.seq) ? { ...entry, isResolution: true } : entry;
+    bySeq.set(entry.seq, delivery ? { ...tagged, delivery: delivery.delivery, ...(delivery.error !== undefined ? { error: delivery.error } : {}) } : tagged);
+  }
+  for (const entry of item.timeline) if (!bySeq.has(entry.seq)) bySeq.set(entry.seq, entry);
+  const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  if ('first' in range) return all.filter((e) => e.seq > range.after).slice(0, range.first);
+  const before = range.before ?? item.timelineLength + 1;
+  return all.filter((e) => e.seq < before).slice(-range.last);
 }

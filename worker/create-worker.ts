@@ -1,6 +1,7 @@
 // Builds the worker that runs work-item workflows and their activities on one task queue.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type BundleOptions, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
@@ -18,9 +19,23 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
 
+/**
+ * The item's pure domain (workflows/domain: rules, views, calendars; no Temporal API, no state of
+ * a run) is loaded once per worker thread and shared by every run it holds. Other workflow
+ * modules load once per run, as the SDK does by default: a run's own copy of 170 KB of domain
+ * code cost memory per cached item and CPU per new or replayed run (docs/operating.md).
+ */
+export const PRELOADED_MODULES = domainModules(fileURLToPath(new URL('../workflows/domain/', import.meta.url)));
+
+function domainModules(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? domainModules(join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
 /** The workflows' bundle, with the interceptors: the only kind of prebuilt bundle `createWorker` takes. */
 export function bundleWorkItemWorkflows(options: Omit<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> = {}): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ ...options, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+  return bundleWorkflowCode({ ...options, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, preloadModules: PRELOADED_MODULES });
 }
 
 /** Throws unless the prebuilt bundle includes the interceptors (the SDK ignores `interceptors.workflowModules` for one). */
@@ -66,7 +81,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
     activities: createWorkItemActivities(deps.pool, deps.email),
     // On stop, running activities get this long to finish before they are cancelled (and retried
     // by another worker); the whole stop stays within the 30 s that SIGTERM allows.

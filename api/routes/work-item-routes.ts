@@ -66,8 +66,8 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   };
 
   /** The view as callers see it, with links recorded outside the workflow (follow-ups of a closed item, R32). */
-  const present = async (view: WorkItemView): Promise<WorkItemView> => {
-    const extra = await readModel.linksFrom(view.ref);
+  const present = async (view: WorkItemView, links?: string[]): Promise<WorkItemView> => {
+    const extra = links ?? (await readModel.linksFrom(view.ref));
     return withActionStates(extra.length ? { ...view, linkedRefs: [...new Set([...view.linkedRefs, ...extra])] } : view);
   };
 
@@ -90,8 +90,9 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       // The workflow holds only the entries not stored yet: the rest come from PostgreSQL.
       return present(stored ? { ...view, timeline: (await items.present({ ...stored, timeline: view.timeline, timelineLength: view.timelineLength }, gateway.now())).timeline } : view);
     }
-    const view = await items.view(ref, gateway.now());
-    if (view) return present(view);
+    // The stored view and the links recorded beside it, read at once.
+    const [view, links] = await Promise.all([items.view(ref, gateway.now()), readModel.linksFrom(ref)]);
+    if (view) return present(view, links);
     const row = await readModel.summary(ref);
     if (!row) throw new ApiError('not_found', `No work item ${ref}.`);
     throw new ApiError('not_found', `${ref} is ${row.state}, and only its list row is kept (its state was not stored, and Temporal no longer keeps its history past the namespace's retention); GET /v1/work-items still lists its summary.`);
