@@ -14,6 +14,7 @@ import { registerLegacyRoutes } from './routes/legacy-routes.js';
 import { ScheduleStore } from './schedule-store.js';
 import { ConfigStore } from './config-store.js';
 import { ApiError, errorHandler } from './errors.js';
+import { Access } from './access.js';
 import { IdempotencyStore } from './idempotency.js';
 import { LOG_REDACTION } from './log-redaction.js';
 import { ReadModelStore } from '../store/read-model-store.js';
@@ -85,13 +86,14 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  const routes = new Routes(v1, new IdempotencyStore(deps.pool, deps.instanceId), '/v1');
-  const config = new ConfigStore(deps.pool);
   const readModel = new ReadModelStore(deps.pool, deps.instanceId);
+  const access = new Access(readModel);
+  const routes = new Routes(v1, new IdempotencyStore(deps.pool, deps.instanceId), '/v1', (caller, ref) => access.require(caller, ref));
+  const config = new ConfigStore(deps.pool);
   const processes = new ProcessStore(deps.pool);
   registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway, !deps.testClock), callers);
   const items = new ItemStore(deps.pool);
-  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
+  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes, access });
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });

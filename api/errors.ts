@@ -48,6 +48,11 @@ export class ApiError extends Error {
   }
 }
 
+/** An unknown item, and (R46) one the caller may not see: the same answer for both. */
+export function noSuchItem(ref: string): ApiError {
+  return new ApiError('not_found', `No work item ${ref}.`);
+}
+
 export type RequestPart = 'body' | 'query' | 'params' | 'headers';
 
 export function fromZod(error: z.ZodError, where: RequestPart): ApiError {

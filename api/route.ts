@@ -73,6 +73,8 @@ export class Routes {
     private readonly idempotency: IdempotencyStore,
     /** Where the router is mounted, for the paths in the OpenAPI document. */
     private readonly prefix = '',
+    /** R46: refuses, as `404`, an item the caller may not see; run before every route that names a `:ref`. */
+    private readonly mayReach: (caller: Caller, ref: string) => Promise<void> = async () => undefined,
   ) {}
 
   add<B extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<B, Q>): void {
@@ -114,6 +116,7 @@ export class Routes {
       const query = parse(spec.query, req.query, 'query');
       const body = parse(spec.body, req.body ?? {}, 'body');
       const key = headers ? parse(headers, { 'Idempotency-Key': req.header('idempotency-key') }, 'headers')['Idempotency-Key'] : undefined;
+      if (path?.ref !== undefined) await this.mayReach(caller, path.ref);
 
       const execute = async (idempotencyKey?: string) => ({
         status,

@@ -366,6 +366,8 @@ export const AssignBody = z.object({ resourceId: id }).strict();
 export const UnassignBody = z.object({ toResourceId: id.optional() }).strict();
 export const StateBody = z.object({ state: z.enum(STATES).extract(['todo', 'in_progress']) }).strict();
 export const RejectBody = z.object({ reason: text.max(NOTE_MAX_CHARS) }).strict();
+/** R46: the queue a supervisor moves an item to. */
+export const QueueBody = z.object({ queue: id }).strict();
 export const WaitBody = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('more_info' satisfies WaitType), days: z.number().positive().max(3650).optional(), closeIfNoResponse: z.boolean().optional() }).strict(),

@@ -30,7 +30,7 @@ import { startingSearchAttributes } from '../workflows/search-attributes.js';
 import { operatorStaticDetails, operatorSummary } from '../workflows/domain/item/operator-details.js';
 import type { workItem } from '../workflows/work-item.js';
 import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
-import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
+import { ApiError, ERROR_STATUS, noSuchItem, type ErrorCode } from './errors.js';
 
 export interface GatewayOptions {
   taskQueue?: string;
@@ -298,7 +298,7 @@ export class WorkItemGateway {
     }
     if (error instanceof WorkflowNotFoundError || isNotFound(error) || updateAborted(error)) {
       const status = await this.statusOf(ref);
-      if (status === undefined) return new ApiError('not_found', `No work item ${ref}.`);
+      if (status === undefined) return noSuchItem(ref);
       // Aborted while the run was ending (it continued as new): nothing took effect; send it again.
       if (status === 'RUNNING') return new ApiError('unavailable', `${ref} was between runs; send the command again with the same Idempotency-Key.`);
       // A workflow that completed is a closed item: it takes no more commands.

@@ -9,6 +9,18 @@ import type { WorkItemSummary } from '../workflows/domain/item/types.js';
 
 const PREFIX: Record<Kind, string> = { ticket: 'T', case: 'C', action: 'A' };
 
+/** R46: a caller bounded by queue: its id (its own items, the actions of its cases) and its queues. */
+export interface Reach {
+  id: string;
+  queues: string[];
+}
+
+/** R46: the items a bounded caller reaches, as a condition on `work_items` (aliased `w`); params `$queues`, `$id`. */
+function reachSql(queues: string, id: string): string {
+  return `(w.queue = ANY(${queues}) OR w.assignee = ${id}
+    OR (w.kind = 'action' AND EXISTS (SELECT 1 FROM work_items c WHERE c.ref = w.parent_ref AND c.kind = 'case' AND c.assignee = ${id})))`;
+}
+
 export interface ListFilter {
   kind?: string;
   state?: string;
@@ -20,6 +32,8 @@ export interface ListFilter {
   breached?: boolean;
   limit?: number;
   cursor?: string;
+  /** R46: only the items this bounded caller reaches. */
+  reach?: Reach;
 }
 
 const SUMMARY_COLUMNS = `ref, kind, state, wait_type AS "waitType", highlighted, assignee, queue, needs_human AS "needsHuman",
@@ -70,10 +84,14 @@ export class ReadModelStore {
     if (filter.queue) add('queue = ?', filter.queue);
     if (filter.breached !== undefined) add('breached = ?', filter.breached);
     if (filter.unassigned) where.push('assignee IS NULL');
+    if (filter.reach) {
+      values.push(filter.reach.queues, filter.reach.id);
+      where.push(reachSql(`$${values.length - 1}`, `$${values.length}`));
+    }
     const limit = filter.limit ?? 50;
     const offset = Number(filter.cursor ?? 0);
     const { rows } = await this.pool.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM work_items ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${SUMMARY_COLUMNS} FROM work_items w ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY due_at ASC NULLS LAST, ref ASC LIMIT ${limit + 1} OFFSET ${offset}`,
       values,
     );
@@ -96,6 +114,13 @@ export class ReadModelStore {
     if (refs.length === 0) return new Map();
     const { rows } = await this.pool.query<{ ref: string; state: State; assignee: string | null }>('SELECT ref, state, assignee FROM work_items WHERE ref = ANY($1)', [refs]);
     return new Map(rows.map((r) => [r.ref, { state: r.state, assignee: r.assignee }]));
+  }
+
+  /** R46: which of these items a bounded caller reaches (an unknown ref is reached by nobody). */
+  async reachable(refs: string[], reach: Reach): Promise<Set<string>> {
+    if (refs.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ ref: string }>(`SELECT w.ref FROM work_items w WHERE w.ref = ANY($1) AND ${reachSql('$2', '$3')}`, [refs, reach.queues, reach.id]);
+    return new Set(rows.map((r) => r.ref));
   }
 
   async linksFrom(ref: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 // Lists from the read model (R41): the caller's Inbox and Owned Work, a queue, and a filtered
-// list of all items; sorted by due date.
+// list of all items; sorted by due date. A caller bounded by queue (R46) sees only what it reaches.
 
 import type { ReadModelStore } from '../../store/read-model-store.js';
+import { reachOf } from '../caller.js';
 import { EVERYONE, type Routes } from '../route.js';
 import { ListQuery, WorkItemList } from '../schemas.js';
 
@@ -17,7 +18,7 @@ export function registerListRoutes(routes: Routes, readModel: ReadModelStore): v
     query: MyListQuery,
     response: WorkItemList,
     handler: ({ query, caller }) =>
-      readModel.list({ ...query, assignee: caller.id, states: query.state ? [query.state].filter((s) => s === 'todo' || s === 'in_progress') : ['todo', 'in_progress'] }),
+      readModel.list({ ...query, reach: reachOf(caller), assignee: caller.id, states: query.state ? [query.state].filter((s) => s === 'todo' || s === 'in_progress') : ['todo', 'in_progress'] }),
   });
 
   routes.add({
@@ -28,7 +29,7 @@ export function registerListRoutes(routes: Routes, readModel: ReadModelStore): v
     allow: EVERYONE,
     query: MyListQuery.omit({ state: true }),
     response: WorkItemList,
-    handler: ({ query, caller }) => readModel.list({ ...query, assignee: caller.id, state: 'waiting' }),
+    handler: ({ query, caller }) => readModel.list({ ...query, reach: reachOf(caller), assignee: caller.id, state: 'waiting' }),
   });
 
   routes.add({
@@ -39,7 +40,7 @@ export function registerListRoutes(routes: Routes, readModel: ReadModelStore): v
     allow: EVERYONE,
     query: MyListQuery.omit({ state: true }),
     response: WorkItemList,
-    handler: ({ query, params }) => readModel.list({ ...query, queue: params.queue, state: 'todo', unassigned: true }),
+    handler: ({ query, params, caller }) => readModel.list({ ...query, reach: reachOf(caller), queue: params.queue, state: 'todo', unassigned: true }),
   });
 
   routes.add({
@@ -50,6 +51,6 @@ export function registerListRoutes(routes: Routes, readModel: ReadModelStore): v
     allow: EVERYONE,
     query: ListQuery,
     response: WorkItemList,
-    handler: ({ query }) => readModel.list(query),
+    handler: ({ query, caller }) => readModel.list({ ...query, reach: reachOf(caller) }),
   });
 }

@@ -7,10 +7,11 @@ import type { Command } from '../../workflows/domain/item/commands.js';
 import { missingForSubmit } from '../../workflows/domain/item/required-fields.js';
 import type { WorkItem } from '../../workflows/domain/item/types.js';
 import { toSummary, toView, type WorkItemView } from '../../workflows/domain/item/view.js';
+import type { Access } from '../access.js';
 import { toActor, type Caller } from '../caller.js';
 import type { ConfigStore } from '../config-store.js';
 import type { ItemStore } from '../../store/item-store.js';
-import { ApiError, invalid } from '../errors.js';
+import { ApiError, invalid, noSuchItem } from '../errors.js';
 import type { ProcessStore } from '../process-store.js';
 import type { ReadModelStore } from '../../store/read-model-store.js';
 import { EVERYONE, RESOURCES, type Routes } from '../route.js';
@@ -25,6 +26,7 @@ import {
   MergeBody,
   SplitBody,
   NoteBody,
+  QueueBody,
   RejectBody,
   ResolveBody,
   ReworkBody,
@@ -46,10 +48,11 @@ export interface WorkItemRouteDeps {
   readModel: ReadModelStore;
   items: ItemStore;
   processes: ProcessStore;
+  access: Access;
 }
 
 export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps): void {
-  const { gateway, config, readModel, items, processes } = deps;
+  const { gateway, config, readModel, items, processes, access } = deps;
 
   /** R27: a case shows each open action where it is now (its own row in the lists), and who has it. */
   const withActionStates = async (view: WorkItemView): Promise<WorkItemView> => {
@@ -94,14 +97,14 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     const [view, links] = await Promise.all([items.view(ref, gateway.now()), readModel.linksFrom(ref)]);
     if (view) return present(view, links);
     const row = await readModel.summary(ref);
-    if (!row) throw new ApiError('not_found', `No work item ${ref}.`);
+    if (!row) throw noSuchItem(ref);
     throw new ApiError('not_found', `${ref} is ${row.state}, and only its list row is kept (its state was not stored, and Temporal no longer keeps its history past the namespace's retention); GET /v1/work-items still lists its summary.`);
   };
 
   /** The stored state of an item a request names, or 404. */
   const stateOf = async (ref: string): Promise<WorkItem> => {
     const item = await items.item(ref);
-    if (!item) throw new ApiError('not_found', `No work item ${ref}.`);
+    if (!item) throw noSuchItem(ref);
     return item;
   };
 
@@ -136,9 +139,9 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       // With an Idempotency-Key, the ref is fixed by the key before the item starts: a creation
       // retried after a crash (its answer never stored) finds the item it started, never a second.
       const ref = idempotencyKey ? await readModel.refForCreation(body.kind, idempotencyKey) : await readModel.nextRef(body.kind);
-      return changed(
+      return access.shown(caller, await changed(
         await gateway.startOrFind({ ref, kind: body.kind, createdBy: toActor(caller), fields, category, queue: body.queue, ...(process ? { process, processId: process.id } : {}), submit: body.submit === true }),
-      );
+      ));
     },
   });
 
@@ -157,7 +160,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     allow: EVERYONE,
     query: ViewQuery,
     response: ViewSchema,
-    handler: ({ params, query }) => readView(params.ref, query.source === 'workflow'),
+    handler: async ({ params, query, caller }) => access.shown(caller, await readView(params.ref, query.source === 'workflow')),
   });
 
   routes.add({
@@ -170,7 +173,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     response: TimelinePage,
     handler: async ({ params, query }) => {
       const page = await items.page(params.ref, query.after ?? 0, query.limit ?? 100);
-      if (!page) throw new ApiError('not_found', `No work item ${params.ref}.`);
+      if (!page) throw noSuchItem(params.ref);
       return page;
     },
   });
@@ -203,7 +206,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator', 'validation_failed', 'resolution_communication_required'],
       handler: async ({ params, body: parsed, caller, idempotencyKey }) => {
         const cmd = await items.stashLongTexts(await toCommand(parsed, caller, { ref: params.ref, idempotencyKey }));
-        return changed(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey));
+        return access.shown(caller, await changed(await gateway.command(params.ref, toActor(caller), cmd, idempotencyKey)));
       },
     });
   };
@@ -240,6 +243,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
   command('/actions', 'Launch an action on a case by hand, or relaunch a closed one', LaunchActionBody, (b) =>
     'relaunch' in b ? { type: 'launchAction', relaunch: b.relaunch } : { type: 'launchAction', action: b },
   );
+  command('/queue', 'Move to another queue (a supervisor of its queue)', QueueBody, (b) => ({ type: 'moveQueue', queue: b.queue }));
   // Tickets that become other work (R30, R31, R33)
   routes.add({
     method: 'post',
@@ -252,6 +256,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
     refusals: ['invalid_transition', 'assigned_to_other', 'needs_operator'],
     handler: async ({ params, body, caller, idempotencyKey }) => {
       if (body.into === params.ref) throw invalid([{ path: ['body', 'into'], message: 'a ticket does not merge into itself' }]);
+      await access.require(caller, body.into); // R46: a target out of reach is an unknown one
       const [ticket, target] = await Promise.all([stateOf(params.ref), stateOf(body.into)]);
       if (ticket.kind !== 'ticket') throw new ApiError('invalid_request', `Only a ticket merges; ${ticket.ref} is a ${ticket.kind}.`, { issues: [] });
       if (target.kind === 'action') throw invalid([{ path: ['body', 'into'], message: `${target.ref} is an action; a ticket merges into a ticket or a case` }]);
@@ -266,7 +271,7 @@ export function registerWorkItemRoutes(routes: Routes, deps: WorkItemRouteDeps):
       const timeline = await items.allEntries(closed);
       const mergedTimeline = await items.stashJson(timeline);
       await changed(await gateway.command(body.into, actor, { type: 'takeMerged', ref: ticket.ref, mergedTimeline, entries: timeline.length }, key('target')));
-      return merged;
+      return access.shown(caller, merged);
     },
   });
   /**

@@ -19,6 +19,7 @@ import {
   InboundOutcome,
   LaunchActionBody,
   LaunchCaseBody,
+  QueueBody,
   ListQuery,
   MailboxPut,
   MergeBody,
@@ -77,6 +78,7 @@ export const COMMANDS = {
   merge: { method: 'POST', path: '/merge', body: MergeBody },
   split: { method: 'POST', path: '/split', body: SplitBody },
   'launch-case': { method: 'POST', path: '/launch-case', body: LaunchCaseBody },
+  'move-queue': { method: 'POST', path: '/queue', body: QueueBody },
 } as const satisfies Record<string, { method: 'POST' | 'PATCH'; path: string; body: z.ZodType }>;
 export type CommandName = keyof typeof COMMANDS;
 const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
@@ -93,7 +95,7 @@ export const TIMELINE_ENTRY_TYPES = [
   'rejected_by_robot', 'resolved', 'reopened', 'closed', 'sla_started', 'sla_stopped', 'sla_changed', 'sla_removed', 'sla_at_risk',
   'sla_breached', 'stage_started', 'launch_requested', 'action_launched', 'action_closed', 'needs_attention', 'flow_complete',
   'reworked', 'reset', 'case_cancelled', 'case_started', 'child_changed', 'case_launch_requested', 'split', 'split_part_started',
-  'merged_in', 'merged_into', 'imported',
+  'merged_in', 'merged_into', 'queue_changed', 'imported',
 ] as const;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const entryTypesMatch: Same<(typeof TIMELINE_ENTRY_TYPES)[number], TimelineEntry['type'] | 'imported'> = true;

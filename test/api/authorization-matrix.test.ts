@@ -6,6 +6,11 @@
 // The item most rows work on is submitted and in progress, assigned to alice, who is none of
 // the callers: so a plain human or a robot meets R10's assigned_to_other (409), and a
 // supervisor or the admin does not.
+//
+// R46 adds a dimension: every caller but the admin is bounded to queue `matrix`, and each row
+// that names an item runs with that item in three places: in the caller's own queue (`own`, the
+// row's `expect`), in another queue (`other`: 404 as if it did not exist, unless the caller's
+// kind is refused first), and in another queue but assigned to the caller (`assigned`).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiHarness } from '../support/api-harness.js';
@@ -25,7 +30,13 @@ interface Row {
   body?: (n: number) => unknown;
   query?: string;
   expect: Record<Known, number>;
+  /** R46: where the item is assigned to the caller in a queue it does not have, when that differs from `assignedByDefault`. */
+  assigned?: Partial<Record<Known, number>>;
 }
+
+/** Where a row's item is, for the callers bounded to queue `matrix` (R46). */
+type Place = 'own' | 'other' | 'assigned';
+const KNOWN: Known[] = ['human', 'supervisor', 'robot', 'integration', 'admin'];
 
 const ALL = (status: number): Record<Known, number> => ({ human: status, supervisor: status, robot: status, integration: status, admin: status });
 const ADMIN_ONLY = (status: number): Record<Known, number> => ({ ...ALL(403), admin: status });
@@ -67,7 +78,7 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefUnassign', fixture: 'alices', body: () => ({}), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefState', fixture: 'alices', body: () => ({ state: 'todo' }), expect: OWNER_GUARDED },
   // R13: only a robot rejects; the admin is not a robot.
-  { operationId: 'postWorkItemsByRefReject', fixture: 'alices', body: () => ({ reason: 'cannot read the scan' }), expect: { human: 403, supervisor: 403, robot: 409, integration: 403, admin: 403 } },
+  { operationId: 'postWorkItemsByRefReject', fixture: 'alices', body: () => ({ reason: 'cannot read the scan' }), expect: { human: 403, supervisor: 403, robot: 409, integration: 403, admin: 403 }, assigned: { robot: 200 } },
   { operationId: 'postWorkItemsByRefReject', on: 'an unassigned todo item', fixture: 'unassigned', body: () => ({ reason: 'cannot read the scan' }), expect: { human: 403, supervisor: 403, robot: 200, integration: 403, admin: 403 } },
   { operationId: 'postWorkItemsByRefWait', fixture: 'alices', body: () => ({ type: 'more_info' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefCancelWait', fixture: 'alices', expect: REFUSED_BY_STATE },
@@ -82,6 +93,8 @@ const ROWS: Row[] = [
   { operationId: 'postWorkItemsByRefReset', on: 'a case needing no attention', fixture: 'alices-case', expect: REFUSED_BY_STATE },
   { operationId: 'postWorkItemsByRefActions', fixture: 'alices-case', body: () => ({ type: 'task', name: 'n' }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefMerge', fixture: 'alices', body: () => ({ into: 'T-999999' }), on: 'into an item that does not exist', expect: { human: 404, supervisor: 404, robot: 404, integration: 403, admin: 404 } },
+  // R46: only a supervisor of the item's queue moves it; its assignee in another queue is no supervisor there
+  { operationId: 'postWorkItemsByRefQueue', fixture: 'alices', body: () => ({ queue: 'matrix-moved' }), expect: { human: 403, supervisor: 200, robot: 403, integration: 403, admin: 200 }, assigned: { human: 403, supervisor: 403, robot: 403 } },
   { operationId: 'postWorkItemsByRefSplit', fixture: 'alices', body: () => ({ tickets: [{ title: 'One', description: 'First' }, { title: 'Two', description: 'Second' }] }), expect: OWNER_GUARDED },
   { operationId: 'postWorkItemsByRefLaunchCase', fixture: 'alices', body: () => ({ processId: 'matrix', shortDescription: 'Launched by the matrix' }), expect: OWNER_GUARDED },
   // inbound email (admin, integration)
@@ -107,10 +120,11 @@ beforeAll(async () => {
   api = await ApiHarness.start();
   await api.resource('alice', 'human');
   await api.resource('carol', 'human');
-  await api.resource('matrix-human', 'human');
-  await api.resource('matrix-supervisor', 'human', ['supervisor']);
-  await api.resource('matrix-robot', 'robot');
-  await api.resource('matrix-integration', 'integration');
+  // R46: every caller but the admin is bounded to queue `matrix`.
+  await api.resource('matrix-human', 'human', [], ['matrix']);
+  await api.resource('matrix-supervisor', 'human', ['supervisor'], ['matrix']);
+  await api.resource('matrix-robot', 'robot', [], ['matrix']);
+  await api.resource('matrix-integration', 'integration', [], ['matrix']);
   expect((await api.request('PUT', '/v1/categories/matrix', { body: { name: 'Matrix' } })).status).toBe(200);
   expect((await api.request('PUT', '/v1/processes/matrix', { body: { name: 'Matrix', stages: [{ name: 'Only', actions: [{ type: 'review', name: 'Check' }] }] } })).status).toBe(200);
   const document = (await api.request('GET', '/v1/openapi.json', { token: null })).body;
@@ -130,29 +144,41 @@ function tokenOf(caller: CallerName): string | null {
   return api.tokens[`matrix-${caller}`];
 }
 
-/** A fresh ticket for one cell: submitted, and for 'alices' picked up by alice (R10). */
-async function fixture(kind: Fixture | undefined): Promise<string> {
+/** The resource a caller is, when it can be assigned work (humans and robots). */
+function assignable(caller: CallerName): string | undefined {
+  return caller === 'human' || caller === 'supervisor' || caller === 'robot' ? `matrix-${caller}` : undefined;
+}
+
+/**
+ * A fresh item for one cell: submitted; for 'alices' and 'alices-case' in progress with alice,
+ * or, at place 'assigned', with the caller (assigned by the admin, picked up by the caller).
+ */
+async function fixture(kind: Fixture | undefined, place: Place, caller: CallerName): Promise<string> {
   if (kind === undefined) return 'T-000000';
   if (kind === 'missing') return 'T-999999';
-  if (kind === 'alices-case') {
-    const kase = await api.request('POST', '/v1/work-items', { body: { kind: 'case', processId: 'matrix', shortDescription: 'Matrix case', submit: true } });
-    expect(kase.status).toBe(201);
-    expect((await api.request('POST', `/v1/work-items/${kase.body.ref}/pick-up`, { as: 'alice' })).status).toBe(200);
-    return kase.body.ref as string;
-  }
-  const created = await api.request('POST', '/v1/work-items', {
-    body: { kind: 'ticket', title: 'Matrix', description: 'Matrix item', categoryId: 'matrix', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true },
-  });
+  const queue = place === 'own' ? 'matrix' : 'elsewhere';
+  const body =
+    kind === 'alices-case'
+      ? { kind: 'case', processId: 'matrix', shortDescription: 'Matrix case', queue, submit: true }
+      : { kind: 'ticket', title: 'Matrix', description: 'Matrix item', categoryId: 'matrix', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', queue, submit: true };
+  const created = await api.request('POST', '/v1/work-items', { body });
   expect(created.status).toBe(201);
   const ref = created.body.ref as string;
-  if (kind === 'alices') expect((await api.request('POST', `/v1/work-items/${ref}/notes`, { as: 'alice', body: { text: 'Mine' } })).body.assignee).toBe('alice');
+  if (kind === 'unassigned') return ref;
+  const owner = place === 'assigned' ? assignable(caller) : undefined;
+  if (owner) {
+    expect((await api.request('POST', `/v1/work-items/${ref}/assign`, { body: { resourceId: owner } })).status).toBe(200);
+    expect((await api.request('POST', `/v1/work-items/${ref}/pick-up`, { token: tokenOf(caller) })).body.assignee).toBe(owner);
+  } else {
+    expect((await api.request('POST', `/v1/work-items/${ref}/pick-up`, { as: 'alice' })).body.assignee).toBe('alice');
+  }
   return ref;
 }
 
-async function call(row: Row, caller: CallerName): Promise<number> {
+async function call(row: Row, caller: CallerName, place: Place): Promise<number> {
   const op = operations.get(row.operationId)!;
   const n = ++cell;
-  const ref = await fixture(row.fixture);
+  const ref = await fixture(row.fixture, place, caller);
   const path = op.path
     .replace('{ref}', ref)
     .replace('{id}', `matrix-${n}`)
@@ -160,6 +186,26 @@ async function call(row: Row, caller: CallerName): Promise<number> {
     .replace('{queue}', 'finance');
   const res = await api.request(op.method, path + (row.query ?? ''), { token: tokenOf(caller), body: row.body?.(n) ?? (op.method === 'GET' ? undefined : {}) });
   return res.status;
+}
+
+/** The places a row runs at: an item that exists moves between queues; an unassigned one has no assignee. */
+function placesOf(row: Row): Place[] {
+  if (row.fixture === undefined || row.fixture === 'missing') return ['own'];
+  return row.fixture === 'unassigned' ? ['own', 'other'] : ['own', 'other', 'assigned'];
+}
+
+/**
+ * R46: out of reach, a bounded caller gets 404 unless the route refuses its kind first (403); the
+ * admin is bounded by nothing. Assigned to the caller, an item is its own: by default a human or a
+ * robot is then answered as a supervisor is on alice's item, unless its kind is refused there.
+ */
+function expectedAt(row: Row, place: Place): Record<Known, number> {
+  if (place === 'own') return row.expect;
+  // (an integration's 403 here is the route's: integrations send no commands)
+  const hidden = Object.fromEntries(KNOWN.map((c) => [c, c === 'admin' || (c === 'integration' && row.expect[c] === 403) ? row.expect[c] : 404])) as Record<Known, number>;
+  if (place === 'other') return hidden;
+  const owned = Object.fromEntries((['human', 'supervisor', 'robot'] as const).map((c) => [c, row.expect[c] === 403 ? 403 : row.expect.supervisor]));
+  return { ...hidden, ...owned, ...row.assigned };
 }
 
 describe('the authorization matrix', () => {
@@ -170,11 +216,14 @@ describe('the authorization matrix', () => {
   });
 
   for (const row of ROWS) {
-    const expected: Record<CallerName, number> = { none: 401, unknown: 401, ...row.expect };
-    const cells = CALLERS.map((c) => `${c} ${expected[c]}`).join(', ');
-    it(`${row.operationId}${row.on ? ` (${row.on})` : ''}: ${cells}`, async () => {
-      const seen = Object.fromEntries(await Promise.all(CALLERS.map(async (c) => [c, await call(row, c)] as const)));
-      expect(seen).toEqual(expected);
-    });
+    for (const place of placesOf(row)) {
+      const expected: Record<CallerName, number> = { none: 401, unknown: 401, ...expectedAt(row, place) };
+      const cells = CALLERS.map((c) => `${c} ${expected[c]}`).join(', ');
+      const where = row.fixture && row.fixture !== 'missing' ? ` [${place}]` : '';
+      it(`${row.operationId}${row.on ? ` (${row.on})` : ''}${where}: ${cells}`, async () => {
+        const seen = Object.fromEntries(await Promise.all(CALLERS.map(async (c) => [c, await call(row, c, place)] as const)));
+        expect(seen).toEqual(expected);
+      });
+    }
   }
 });

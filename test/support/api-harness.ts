@@ -87,9 +87,9 @@ export class ApiHarness {
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
 
-  /** Creates a resource as admin and keeps its token under its id. */
-  async resource(id: string, kind: 'human' | 'robot' | 'integration', roles: string[] = []): Promise<string> {
-    const res = await this.request('POST', '/v1/resources', { body: { id, name: id, kind, roles } });
+  /** Creates a resource as admin and keeps its token under its id; with `queues`, it is bounded to them (R46). */
+  async resource(id: string, kind: 'human' | 'robot' | 'integration', roles: string[] = [], queues?: string[]): Promise<string> {
+    const res = await this.request('POST', '/v1/resources', { body: { id, name: id, kind, roles, ...(queues ? { queues } : {}) } });
     if (res.status !== 201) throw new Error(`could not create ${id}: ${JSON.stringify(res.body)}`);
     this.tokens[id] = res.body.token;
     return res.body.token;

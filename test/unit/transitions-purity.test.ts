@@ -27,6 +27,7 @@ import {
   resolvedTicket,
   robbie,
   run,
+  sam,
   runningCase,
   STRICT,
   todoTicket,
@@ -83,6 +84,7 @@ const ACCEPTED: Scenario[] = [
   { name: 'split a ticket in progress (R31)', before: () => inProgressTicket(), actor: alice, command: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'First' }, { title: 'Invoice 43', description: 'Second' }], refs: ['T-000100', 'T-000101'] } },
   { name: 'merge a ticket in progress into another (R30)', before: () => inProgressTicket(), actor: alice, command: { type: 'merge', into: 'T-000002' } },
   { name: 'take a merged ticket\'s timeline (R30)', before: () => inProgressTicket(), actor: bob, command: { type: 'takeMerged', ref: 'T-000002', mergedTimeline: '[]', entries: 0 } },
+  { name: 'move an item to another queue (R46)', before: () => inProgressTicket({ queue: 'finance' }), actor: sam, command: { type: 'moveQueue', queue: 'hr' } },
   { name: 'relaunch a failed action', before: () => caseNeedingAttention(), actor: alice, command: { type: 'launchAction', relaunch: 'A-000001' }, context: CASE },
 ];
 

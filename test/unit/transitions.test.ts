@@ -66,6 +66,7 @@ const SAMPLE_COMMANDS: Record<CommandType, Command> = {
   split: { type: 'split', tickets: [{ title: 'Invoice 42', description: 'The first request' }, { title: 'Invoice 43', description: 'The second request' }], refs: ['T-000100', 'T-000101'] },
   merge: { type: 'merge', into: 'T-000002' },
   takeMerged: { type: 'takeMerged', ref: 'T-000002', mergedTimeline: '[]', entries: 0 },
+  moveQueue: { type: 'moveQueue', queue: 'hr' },
 };
 
 describe('refused transitions', () => {

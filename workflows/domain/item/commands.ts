@@ -35,7 +35,9 @@ export type Command =
   | { type: 'split'; tickets: Array<Omit<import('./types.js').SplitPart, 'launchId' | 'ref'>>; refs: string[] }
   | { type: 'merge'; into: string }
   /** The target of a merge takes the merged ticket's timeline (stored by the API, by reference). */
-  | { type: 'takeMerged'; ref: string; mergedTimeline: string; entries: number };
+  | { type: 'takeMerged'; ref: string; mergedTimeline: string; entries: number }
+  /** R46: a supervisor of its queue moves the item to another queue. */
+  | { type: 'moveQueue'; queue: string };
 
 /** An action launched by hand on a case (R28). */
 export interface LaunchSpec {
@@ -69,6 +71,7 @@ export const COMMAND_TYPES: CommandType[] = [
   'split',
   'merge',
   'takeMerged',
+  'moveQueue',
 ];
 
 /** What travels in each Update: the command and who gives it. */

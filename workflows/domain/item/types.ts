@@ -14,6 +14,8 @@ export interface Actor {
   id: string;
   kind: 'human' | 'robot' | 'integration' | 'admin' | 'system';
   roles: string[];
+  /** R46: the queues a resource is bounded to, when it names any: its supervisor role holds for these only. */
+  queues?: string[];
 }
 
 export const SYSTEM: Actor = { id: 'system', kind: 'system', roles: [] };
@@ -141,7 +143,8 @@ export interface TimelineEntry {
     | 'split'
     | 'split_part_started'
     | 'merged_in'
-    | 'merged_into';
+    | 'merged_into'
+    | 'queue_changed';
   [field: string]: unknown;
 }
 

@@ -26,8 +26,11 @@ export function clearHighlightFor(item: WorkItem, actor: Actor): WorkItem {
   return item.highlighted && item.assignee === actor.id ? { ...item, highlighted: false } : item;
 }
 
-function isSupervisor(actor: Actor): boolean {
-  return actor.kind === 'admin' || actor.roles.includes('supervisor');
+/** R46: a supervisor role holds for the queues its resource names (all of them, when it names none). */
+export function supervises(actor: Actor, item: WorkItem): boolean {
+  if (actor.kind === 'admin') return true;
+  if (!actor.roles.includes('supervisor')) return false;
+  return actor.queues === undefined || (item.queue !== undefined && actor.queues.includes(item.queue));
 }
 
 export function requireResource(actor: Actor, verb: string): void {
@@ -37,7 +40,7 @@ export function requireResource(actor: Actor, verb: string): void {
 
 /** R10: an item assigned to someone else is refused to others unless they supervise. */
 export function guardOwner(item: WorkItem, actor: Actor): void {
-  if (!item.assignee || item.assignee === actor.id || isSupervisor(actor)) return;
+  if (!item.assignee || item.assignee === actor.id || supervises(actor, item)) return;
   throw new Refusal('assigned_to_other', `${item.ref} is assigned to ${item.assignee}; ask them or a supervisor.`, {
     assignee: item.assignee,
   });

@@ -21,7 +21,7 @@ import { edit, submit } from './drafting.js';
 import { sendEmail } from './email.js';
 import { reopenByHand, resolve } from './resolution.js';
 import { cancelWait, wait } from './waits.js';
-import { addNote, pickUp, reassign, reject, setStateByHand } from './work.js';
+import { addNote, moveQueue, pickUp, reassign, reject, setStateByHand } from './work.js';
 
 export { createWorkItem } from './drafting.js';
 export { nextDeadline, onDeadline } from './deadlines.js';
@@ -63,6 +63,7 @@ const RULES: { [T in CommandType]: Rule<T> } = {
   split: (item, actor, command, now) => split(item, actor, command, now.toISOString()),
   merge: (item, actor, command, now) => merge(item, actor, command, now),
   takeMerged: (item, actor, command, now) => takeMerged(item, actor, command, now.toISOString()),
+  moveQueue: (item, actor, command, now) => moveQueue(item, actor, command, now.toISOString()),
 };
 
 /**

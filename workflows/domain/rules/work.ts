@@ -1,11 +1,12 @@
 // Working on an item (R10-R13): picking it up, (un)assigning it (R12: back to todo), moving it
-// between todo and in_progress by hand (R11), a robot handing it to humans (R13), and notes.
+// between todo and in_progress by hand (R11), a robot handing it to humans (R13), notes, and a
+// supervisor moving it to another queue (R46).
 
 import type { Command } from '../item/commands.js';
 import { invalidTransition, Refusal } from '../item/refusal.js';
 import { record } from '../item/timeline.js';
 import type { Actor, WorkItem } from '../item/types.js';
-import { assign, clearHighlightFor, guardOwner, requireResource, setState, startWork, touch } from './steps.js';
+import { assign, clearHighlightFor, guardOwner, requireResource, setState, startWork, supervises, touch } from './steps.js';
 import { endWait, waitsOnOtherWork } from './waits.js';
 
 const NEEDS_A_HUMAN = 'a robot rejected it, so it needs a human';
@@ -67,4 +68,14 @@ export function reject(item: WorkItem, actor: Actor, command: Extract<Command, {
 export function addNote(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'addNote' }>, at: string): WorkItem {
   const next = touch(item, actor, 'addNote', at);
   return record(next, actor, at, { type: 'note', text: command.text, isResolution: command.isResolution === true });
+}
+
+/**
+ * R46: a supervisor of the item's queue moves it to another; its state, assignee and wait stay
+ * (an assignee keeps reaching it, as the items assigned to them).
+ */
+export function moveQueue(item: WorkItem, actor: Actor, command: Extract<Command, { type: 'moveQueue' }>, at: string): WorkItem {
+  if (!supervises(actor, item)) throw new Refusal('forbidden', `Only a supervisor of ${item.queue ? `queue ${item.queue}` : 'every queue'} moves ${item.ref} to another queue (R46).`);
+  if (item.queue === command.queue) throw invalidTransition(item.state, 'moveQueue', `it is already in queue ${command.queue}`);
+  return record({ ...item, queue: command.queue }, actor, at, { type: 'queue_changed', from: item.queue ?? null, to: command.queue });
 }
