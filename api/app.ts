@@ -28,6 +28,8 @@ import type { SkippingClock } from './clock.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from '../store/item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecCors, codecSignIn, registerCodecRoutes } from './routes/codec-routes.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -46,6 +48,10 @@ export interface AppDeps {
   instanceId?: string;
   /** Time-skipping mode (for testers): the test server's clock, and the /v1/test/clock routes. */
   testClock?: SkippingClock;
+  /** R48: the payload codec, for the Temporal UI's codec server (/v1/codec/*); absent, payloads pass through. */
+  payloadCodec?: PayloadCodec;
+  /** The Temporal UI's origin, allowed by CORS to call the codec server. */
+  temporalUiOrigin?: string;
 }
 
 /** The largest JSON body any route takes, and the largest raw RFC 822 email. */
@@ -74,7 +80,10 @@ export function createApp(deps: AppDeps): Express {
 
   const callers = deps.callers ?? new CallerCache();
   const v1 = express.Router();
-  v1.use(authenticate(deps.pool, deps.adminToken, callers));
+  const auth = authenticate(deps.pool, deps.adminToken, callers);
+  v1.use('/codec', codecCors(deps.temporalUiOrigin)); // before the token check: a preflight carries none
+  v1.use(codecSignIn(auth, deps.temporalUiOrigin));
+  v1.use(auth);
   if (deps.rateLimitPerSecond) v1.use(rateLimit(deps.rateLimitPerSecond));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/inbound-emails', express.raw({ type: 'message/rfc822', limit: RAW_EMAIL_LIMIT }), async (req, _res, next) => {
@@ -97,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
   registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
   registerListRoutes(routes, readModel);
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
+  registerCodecRoutes(routes, deps.payloadCodec);
   if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 

@@ -68,9 +68,9 @@ export function authenticate(pool: pg.Pool, adminToken: string, cache: CallerCac
   };
   return async (req, res, next) => {
     const header = req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.');
-    const token = match[1];
+    // R48: the Temporal UI calls the codec server with the operator's sign-in cookie, not a header.
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? (req.path.startsWith('/codec/') ? codecCookieOf(req.header('cookie')) : undefined);
+    if (!token) throw new ApiError('unauthorized', 'Send Authorization: Bearer <token>.');
     let caller: Caller | undefined;
     if (sameSecret(token, adminToken)) caller = { id: 'admin', kind: 'admin', roles: ['supervisor'], queues: [] };
     else caller = await lookUp(token);
@@ -78,4 +78,15 @@ export function authenticate(pool: pg.Pool, adminToken: string, cache: CallerCac
     res.locals.caller = caller;
     next();
   };
+}
+
+/** The cookie that holds an operator's token for the codec server (set by /v1/codec/sign-in). */
+export const CODEC_COOKIE = 'work_items_codec_token';
+
+function codecCookieOf(cookies: string | undefined): string | undefined {
+  for (const part of (cookies ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === CODEC_COOKIE && value.length) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
 }

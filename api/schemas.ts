@@ -620,3 +620,11 @@ export const WorkItemSummary = z
   .openapi('WorkItemSummary');
 type _WorkItemSummaryAgrees = Agrees<Agreement<typeof WorkItemSummary, DomainSummary>>;
 export const WorkItemList = z.object({ items: z.array(WorkItemSummary), nextCursor: z.string().optional() }).openapi('WorkItemList');
+
+// --- the codec server (R48) ---------------------------------------------------------------------
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+/** Payloads as the Temporal codec-server protocol carries them: metadata values and data in base64. */
+export const CodecBody = z
+  .object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1000) })
+  .openapi('CodecPayloads');

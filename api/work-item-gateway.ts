@@ -31,6 +31,7 @@ import { operatorStaticDetails, operatorSummary } from '../workflows/domain/item
 import type { workItem } from '../workflows/work-item.js';
 import type { scheduledCase, ScheduledCaseInput } from '../workflows/scheduled-case.js';
 import { ApiError, ERROR_STATUS, noSuchItem, type ErrorCode } from './errors.js';
+import { UnknownPayloadKeyError, unknownKeyIn } from '../worker/payload-codec.js';
 
 export interface GatewayOptions {
   taskQueue?: string;
@@ -276,6 +277,8 @@ export class WorkItemGateway {
   }
 
   private async translate(ref: string, error: unknown, command: string): Promise<Error> {
+    const keyId = unknownPayloadKeyOf(error); // this process cannot decode what Temporal answered
+    if (keyId) return this.unknownKey(ref, keyId, command);
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && (error.cause.type ?? 'invalid_request') in ERROR_STATUS) {
       const failure = error.cause;
       const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
@@ -316,12 +319,14 @@ export class WorkItemGateway {
    */
   private replayFailed(ref: string, error: unknown, command: string): ApiError {
     const cause = String(error instanceof Error ? error.message : error).replace(/^\d+ [A-Z_]+: /, '').slice(0, 300);
+    const keyId = unknownKeyIn(cause); // R48: the worker could not decrypt its history, which no code change mends
+    if (keyId) return this.unknownKey(ref, keyId, command);
     return this.needsOperator(ref, `cannot be replayed by the service's code (${cause})`, { temporalStatus: 'RUNNING', problem: 'nondeterminism', command });
   }
 
   /**
    * Why the item's workflow task keeps failing, when the reason is that its code cannot replay its
-   * history; else undefined. Read from the newest events (the first failure of a failing task is
+   * history, or that its payloads are under a key the worker lacks (R48); else undefined. Read from the newest events (the first failure of a failing task is
    * in history, the retries are not), so it costs one small read, and only on a failure.
    */
   private async replayError(ref: string): Promise<string | undefined> {
@@ -334,12 +339,19 @@ export class WorkItemGateway {
       for (const event of history?.events ?? []) {
         if (event.workflowTaskCompletedEventAttributes) return undefined;
         const failed = event.workflowTaskFailedEventAttributes;
-        if (failed) return failed.cause === NON_DETERMINISTIC ? (failed.failure?.message ?? 'Nondeterminism error') : undefined;
+        if (!failed) continue;
+        if (failed.cause === NON_DETERMINISTIC) return failed.failure?.message ?? 'Nondeterminism error';
+        return unknownKeyIn(failed.failure?.message ?? '') ? failed.failure!.message! : undefined; // R48: the worker cannot decrypt it
       }
     } catch {
       // No answer about the history: the caller keeps its first reading of the error.
     }
     return undefined;
+  }
+
+  /** R48: a payload of the item is encrypted under a key this service does not hold: never passed on undecoded. */
+  private unknownKey(ref: string, keyId: string, command: string): ApiError {
+    return this.needsOperator(ref, `holds payloads encrypted under key id ${keyId}, which this service's PAYLOAD_KEYS does not list (add that key after the first)`, { problem: 'unknown_payload_key', keyId, command });
   }
 
   private needsOperator(ref: string, what: string, details: Record<string, unknown>): ApiError {
@@ -421,4 +433,14 @@ function updateAborted(error: unknown): boolean {
 function isNotFound(error: unknown): boolean {
   const e = error as { code?: number; cause?: { code?: number } } | undefined;
   return e?.code === 5 || e?.cause?.code === 5; // gRPC NOT_FOUND
+}
+
+/** The key id of an unknown-key failure anywhere in an error's causes (the codec's own, or as the worker reported it). */
+function unknownPayloadKeyOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof UnknownPayloadKeyError) return e.keyId;
+    const named = unknownKeyIn(e.message);
+    if (named) return named;
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@
 import { startClusterServer, temporalServerKind, type TemporalServerKind } from '../scripts/temporal-cluster-server.js';
 import { startPostgres } from '../test/support/postgres-server.js';
 import { startDevServer } from '../test/support/temporal-dev-server.js';
+import { newPayloadKey, parsePayloadKeys, type PayloadKeys } from '../worker/payload-codec.js';
 
 export interface BenchServers {
   temporalAddress: string;
@@ -42,4 +43,13 @@ export async function startBenchServers(): Promise<BenchServers> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * R48: the payload keys of a bench's service: PAYLOAD_KEYS when set, else a key made for this
+ * run; PAYLOAD_CODEC=off runs without the codec (the baseline its cost is measured against).
+ */
+export function benchPayloadKeys(): PayloadKeys | null {
+  if (process.env.PAYLOAD_CODEC === 'off') return null;
+  return parsePayloadKeys(process.env.PAYLOAD_KEYS ?? newPayloadKey('bench'));
 }

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService } from '../worker/service.js';
-import { startBenchServers } from './bench-servers.js';
+import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
 import { request } from './http-client.js';
 
 export interface BenchTarget {
@@ -47,7 +47,7 @@ export async function openBenchTarget(): Promise<BenchTarget> {
       stops.unshift(servers.stop);
       temporalAddress = servers.temporalAddress;
       adminToken = randomBytes(16).toString('hex');
-      const started = await startService({ ...servers, adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
+      const started = await startService({ ...servers, payloadKeys: benchPayloadKeys(), adminToken, taskQueue: `bench-${randomUUID()}`, logger: pino({ level: 'warn' }) });
       stops.unshift(started.stop);
       service = started;
     }

@@ -19,7 +19,7 @@ import { startService } from '../worker/service.js';
 import type { Actor } from '../workflows/domain/item/types.js';
 import { toSummary } from '../workflows/domain/item/view.js';
 import { bareUpdates } from './bare-updates.js';
-import { startBenchServers } from './bench-servers.js';
+import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
 import { ratioOf, recordResult } from './results.js';
 
@@ -30,7 +30,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const servers = await startBenchServers();
 const taskQueue = `profile-${randomUUID()}`;
 const adminToken = randomBytes(16).toString('hex');
-const service = await startService({ ...servers, adminToken, taskQueue, logger: pino({ level: 'warn' }) });
+const service = await startService({ ...servers, payloadKeys: benchPayloadKeys(), adminToken, taskQueue, logger: pino({ level: 'warn' }) });
 const db = new pg.Pool({ connectionString: servers.databaseUrl, max: 5 });
 try {
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {

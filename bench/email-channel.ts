@@ -39,7 +39,7 @@ import { freePort } from '../worker/free-port.js';
 import { rawMessage, type Mail } from '../test/support/smtp-client.js';
 import { SmtpRelay } from '../test/support/smtp-relay.js';
 import { startService } from '../worker/service.js';
-import { startBenchServers } from './bench-servers.js';
+import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
 import { request } from './http-client.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     const adminToken = randomBytes(16).toString('hex');
     const service = await startService({
       ...servers,
+      payloadKeys: benchPayloadKeys(),
       adminToken,
       taskQueue: `bench-${randomUUID()}`,
       logger: pino({ level: 'warn' }),

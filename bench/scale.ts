@@ -29,7 +29,7 @@ import { startService, type RunningService } from '../worker/service.js';
 import { bareUpdates, bareUpdatesAcross } from './bare-updates.js';
 import { cachedWorkflowFloor } from './cached-workflow-floor.js';
 import { PatientClient } from './http-client.js';
-import { startBenchServers } from './bench-servers.js';
+import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
 import { pool as inLanes, summarise, type Summary } from './stats.js';
 import { cpuFigures, ratioOf, recordResult } from './results.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
@@ -57,7 +57,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const servers = await startBenchServers();
 const taskQueue = child?.taskQueue ?? `scale-${randomUUID()}`;
 const adminToken = child?.adminToken ?? randomBytes(16).toString('hex');
-const start = (maxCachedWorkflows?: number) => startService({ ...servers, adminToken, taskQueue, maxCachedWorkflows, logger: pino({ level: 'warn' }) });
+const payloadKeys = benchPayloadKeys(); // one key for every start of the service in this run
+const start = (maxCachedWorkflows?: number) => startService({ ...servers, payloadKeys, adminToken, taskQueue, maxCachedWorkflows, logger: pino({ level: 'warn' }) });
 let service: RunningService = await start(child ? CACHE_BOUND : undefined);
 const results: Record<string, unknown> = { items: ITEMS, concurrency: CONCURRENCY, cacheBound: CACHE_BOUND, ageNotes: AGE_NOTES, at: new Date().toISOString() };
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);

@@ -52,7 +52,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService } from '../worker/service.js';
 import { PatientClient } from './http-client.js';
-import { startBenchServers } from './bench-servers.js';
+import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
 import { percentile, pool } from './stats.js';
 import { recordResult } from './results.js';
 
@@ -72,7 +72,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const servers = await startBenchServers();
 const taskQueue = `timers-${randomUUID()}`;
 const adminToken = randomBytes(16).toString('hex');
-const service = await startService({ ...servers, adminToken, taskQueue, logger: pino({ level: 'warn' }) });
+const service = await startService({ ...servers, payloadKeys: benchPayloadKeys(), adminToken, taskQueue, logger: pino({ level: 'warn' }) });
 const results: Record<string, unknown> = {
   items: ITEMS, breaches: BREACHES, untils: UNTILS, windowSeconds: WINDOW_S, concurrency: CONCURRENCY, marginSeconds: MARGIN_S, graceSeconds: GRACE_S,
   at: new Date().toISOString(), loadAverageAtStart: loadavg(),

@@ -9,14 +9,16 @@
 //
 // Environment: PORT (3000) or API_URL; ADMIN_TOKEN (else <DATA_DIR>/admin-token); TEMPORAL_PORT
 // (7233) or TEMPORAL_ADDRESS; TEMPORAL_UI_PORT (8233) or TEMPORAL_UI_URL; PLAYWRIGHT_CORE (the
-// playwright-core folder); CHROMIUM_PATH (/usr/bin/chromium); OUT (docs/images/temporal-ui-item.png).
+// playwright-core folder); CHROMIUM_PATH (/usr/bin/chromium); OUT (docs/images/temporal-ui-item.png);
+// PAYLOAD_KEYS (else <DATA_DIR>/payload-keys: the item's payloads are encrypted, R48).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { repoRoot } from './tool-paths.js';
+import { AesGcmPayloadCodec, parsePayloadKeys } from '../worker/payload-codec.js';
+import { launchChromium, payloadKeysOfStart, signInToCodec, type SignInPage } from './ui-browser.js';
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
 const api = env('API_URL') ?? `http://127.0.0.1:${env('PORT') ?? '3000'}`;
@@ -73,16 +75,17 @@ await call('POST', `/v1/work-items/${ref}/wait`, token, { type: 'more_info', day
 console.log(`${ref}: created, picked up by ${agent}, waiting for more information`);
 
 // 2. What Temporal holds: the static summary and details, the timers' names, the current details.
+const codec = new AesGcmPayloadCodec(parsePayloadKeys(payloadKeysOfStart()));
+const dataConverter = { payloadCodecs: [codec] };
 const connection = await Connection.connect({ address: temporalAddress });
 try {
-  const handle = new Client({ connection }).workflow.getHandle(ref);
+  const handle = new Client({ connection, dataConverter }).workflow.getHandle(ref);
   // The item stores its changes within 30 s, then arms its one timer on the wait's end.
   const timers = await eventually(
     "the timer on the wait's end",
     async () => {
-      const names = ((await handle.fetchHistory()).events ?? [])
-        .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary)
-        .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+      const summaries = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary).map((e) => e.userMetadata!.summary!);
+      const names = (await codec.decode(summaries)).map((p) => defaultPayloadConverter.fromPayload<string>(p)); // R48: summaries are encrypted too
       return names.some((n) => n.startsWith('wait end')) && names;
     },
     90_000,
@@ -98,8 +101,7 @@ try {
 interface Frame {
   getByText(text: string, options?: object): { count(): Promise<number> };
 }
-interface Page {
-  goto(url: string, options?: object): Promise<unknown>;
+interface Page extends SignInPage {
   getByText(text: string, options?: object): { click(): Promise<void>; first(): { waitFor(options?: object): Promise<void> } };
   /** The UI draws each Markdown text (summary, details, current details) in a frame of its own. */
   frames(): Frame[];
@@ -111,13 +113,10 @@ const shows = async (page: Page, text: string): Promise<boolean> => {
   for (const frame of page.frames()) if ((await frame.getByText(text).count()) > 0) return true;
   return false;
 };
-const playwrightDir = env('PLAYWRIGHT_CORE');
-const entry = playwrightDir ? pathToFileURL(join(playwrightDir, 'index.mjs')).href : 'playwright-core';
-if (playwrightDir && !existsSync(join(playwrightDir, 'index.mjs'))) throw new Error(`PLAYWRIGHT_CORE=${playwrightDir} has no index.mjs: npm install --prefix /tmp/pw playwright-core`);
-const { chromium } = (await import(entry)) as { chromium: { launch(options: object): Promise<{ newPage(options: object): Promise<Page>; close(): Promise<void> }> } };
-const browser = await chromium.launch({ executablePath: env('CHROMIUM_PATH') ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launchChromium<Page>();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await signInToCodec(page, api, adminToken, uiUrl); // the UI decodes the item's payloads (R48)
   await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(ref)}`, { waitUntil: 'load' });
   await page.getByText('User Metadata', { exact: true }).click();
   await eventually('the current details on the page', async () => (await shows(page, 'waiting: more_info')) && (await shows(page, 'wait end (more_info)')), 30_000);

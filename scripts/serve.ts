@@ -1,5 +1,5 @@
 // `npm run serve`: the service against an existing Temporal and PostgreSQL (the Docker image's
-// command). Requires TEMPORAL_ADDRESS, DATABASE_URL and ADMIN_TOKEN; optional PORT (3000),
+// command). Requires TEMPORAL_ADDRESS, DATABASE_URL, ADMIN_TOKEN and PAYLOAD_KEYS (R48); optional PORT (3000),
 // HOST (0.0.0.0), TEMPORAL_NAMESPACE (default), TASK_QUEUE (work-items) and TEMPORAL_UI_URL. Waits up to 60 s for Temporal
 // and PostgreSQL to accept connections, then runs until SIGTERM/SIGINT.
 // Email: SMTP_URL is the outbound relay (unset: sending email fails); SMTP_PORT, when set, starts
@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { checkDatabase } from '../store/db/connection-check.js';
 import { startService, type ServiceOptions } from '../worker/service.js';
+import { parsePayloadKeys } from '../worker/payload-codec.js';
 import { workerMetricsExporter } from '../worker/worker-metrics.js';
-import { assertPortFree, Cleanup, env, envPort, failStartup, log, requireEnv, retry, stopOnSignals } from './process-lifecycle.js';
+import { assertPortFree, Cleanup, env, envPort, failStartup, log, requireEnv, retry, StartupError, stopOnSignals } from './process-lifecycle.js';
 
 /**
  * Runs the service as configured by the environment until SIGTERM/SIGINT. `customise` may change
@@ -29,6 +30,7 @@ export async function serve(customise: (options: ServiceOptions) => ServiceOptio
     const temporalAddress = requireEnv('TEMPORAL_ADDRESS', 'set it to the Temporal frontend gRPC address, e.g. temporal:7233');
     const databaseUrl = requireEnv('DATABASE_URL', 'set it to a PostgreSQL URL, e.g. postgres://user:password@postgresql:5432/workitems');
     const adminToken = requireEnv('ADMIN_TOKEN', 'set it to a long random secret; it authorises the admin API');
+    const payloadKeys = payloadKeysFromEnv();
     const port = envPort('PORT', 3000);
     const host = env('HOST') ?? '0.0.0.0';
     await assertPortFree('HTTP API', host, port, 'set PORT to another port');
@@ -58,6 +60,7 @@ export async function serve(customise: (options: ServiceOptions) => ServiceOptio
         temporalAddress,
         databaseUrl,
         adminToken,
+        payloadKeys,
         port,
         host,
         namespace,
@@ -73,6 +76,15 @@ export async function serve(customise: (options: ServiceOptions) => ServiceOptio
     log(`work-items listening on ${service.url} (Temporal ${temporalAddress}, namespace ${namespace}; ${smtpIn}; outbound SMTP ${smtpUrl ? `via ${hostOf(smtpUrl)}` : 'not configured'})`);
   } catch (err) {
     await failStartup(err, cleanup);
+  }
+}
+
+/** R48: the service never runs without its payload keys; a bad value is refused with what to set. */
+function payloadKeysFromEnv() {
+  try {
+    return parsePayloadKeys(process.env.PAYLOAD_KEYS);
+  } catch (err) {
+    throw new StartupError('configuration', (err as Error).message, 'keep every key that encrypted payloads still in history; add new ones first in the list');
   }
 }
 

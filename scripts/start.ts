@@ -8,11 +8,13 @@
 // .data/admin-token), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), TEMPORAL_UI_URL, PGLITE_PORT (5433),
 // SMTP_PORT (2525) and SMTP_HOST (127.0.0.1) for inbound mail, SMTP_URL (the outbound relay; else
 // Mailpit), MAILPIT_SMTP_PORT (1025), MAILPIT_UI_PORT (8025), MAILPIT_PATH (else .tools/bin/mailpit),
-// DATA_DIR (.data: where the dev server, PGlite, Mailpit and the dev token keep their files).
+// DATA_DIR (.data: where the dev server, PGlite, Mailpit and the dev token keep their files),
+// PAYLOAD_KEYS (else a key made on the first run and kept in .data/payload-keys: R48).
 // A port of 0 means any free port. The dev servers and Mailpit are waited for while they make
 // progress (scripts/dependency.ts; docs/operating.md, "Starting on a busy machine").
 
 import { randomBytes } from 'node:crypto';
+import { newPayloadKey, parsePayloadKeys } from '../worker/payload-codec.js';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -57,6 +59,7 @@ try {
   const smtpHost = env('SMTP_HOST') ?? '127.0.0.1';
   await assertPortFree('SMTP listener (inbound mail)', smtpHost, smtpPort, 'set SMTP_PORT to another port');
   const admin = adminToken();
+  const payloadKeys = parsePayloadKeys(keptPayloadKeys());
 
   // Temporal, the database and the mail catcher start side by side; each stops what it started, in order.
   const temporalCleanup = new Cleanup();
@@ -65,7 +68,9 @@ try {
   cleanup.add('Temporal', () => temporalCleanup.run());
   cleanup.add('database', () => databaseCleanup.run());
   cleanup.add('mail catcher', () => mailCleanup.run());
-  const [temporal, database, mail] = await Promise.allSettled([startTemporal(temporalCleanup), startDatabase(databaseCleanup), startMailCatcher(mailCleanup)]);
+  // R48: the UI decodes payloads through the service's codec server (once an operator signs in there).
+  const codecEndpoint = port ? `http://${['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host}:${port}/v1/codec` : undefined;
+  const [temporal, database, mail] = await Promise.allSettled([startTemporal(temporalCleanup, codecEndpoint), startDatabase(databaseCleanup), startMailCatcher(mailCleanup)]);
   if (temporal.status === 'rejected') throw temporal.reason;
   if (database.status === 'rejected') throw database.reason;
   if (mail.status === 'rejected') throw mail.reason;
@@ -78,6 +83,7 @@ try {
       databaseUrl: database.value.url,
       poolMax: database.value.poolMax,
       adminToken: admin.token,
+      payloadKeys,
       port,
       host,
       temporalUiUrl: temporal.value.uiUrl,
@@ -106,6 +112,7 @@ try {
           ]
         : [
             `  Temporal UI   ${temporal.value.uiUrl ?? '(unknown: set TEMPORAL_UI_URL)'}`,
+            `  Codec server  ${url}/v1/codec: sign in at ${url}/v1/codec/sign-in with the admin token, and the UI shows payloads decoded (payloads are encrypted, R48; key in ${env('PAYLOAD_KEYS') ? 'PAYLOAD_KEYS' : `${shownDataDir}/payload-keys`})`,
             `  Temporal      ${temporal.value.address}${env('TEMPORAL_ADDRESS') ? '' : ` (dev server, ${shownDataDir}/temporal.sqlite)`}`,
           ]),
       `  PostgreSQL    ${database.value.label}`,
@@ -121,7 +128,7 @@ try {
   await failStartup(err, cleanup);
 }
 
-async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?: string; testClock?: SkippingClock }> {
+async function startTemporal(stops: Cleanup, codecEndpoint: string | undefined): Promise<{ address: string; uiUrl?: string; testClock?: SkippingClock }> {
   if (timeSkipping) return startTimeSkippingServer(stops);
   const address = env('TEMPORAL_ADDRESS');
   if (address) return { address, uiUrl: env('TEMPORAL_UI_URL') };
@@ -134,7 +141,7 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
   await assertPortFree('Temporal dev server', '127.0.0.1', port, inUse);
   await assertPortFree('Temporal UI', '127.0.0.1', uiPort, inUse);
   const dbFilename = join(dataDir, 'temporal.sqlite');
-  if (!path) return startTemporalBySdk(stops, port, uiPort, dbFilename);
+  if (!path) return startTemporalBySdk(stops, port, uiPort, dbFilename, codecEndpoint);
   log(`starting the Temporal dev server on 127.0.0.1:${port || '(a free port)'} (UI on ${uiPort || 'a free port'}) from ${path}`);
   let server: TemporalServer;
   try {
@@ -143,6 +150,7 @@ async function startTemporal(stops: Cleanup): Promise<{ address: string; uiUrl?:
       port,
       uiPort,
       dbFilename,
+      ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}),
       // Registered before it is up, so that a Ctrl-C during startup still stops it.
       onSpawn: (stop) => stops.add('Temporal dev server', stop),
       // SIGKILL, as the SDK did: its SQLite file is safe, and a graceful stop only adds noise.
@@ -172,10 +180,10 @@ async function setRetention(connection: Connection): Promise<void> {
 }
 
 /** No provisioned CLI: the SDK downloads one and starts it (with the SDK's own short start deadline). */
-async function startTemporalBySdk(stops: Cleanup, port: number, uiPort: number, dbFilename: string): Promise<{ address: string; uiUrl?: string }> {
+async function startTemporalBySdk(stops: Cleanup, port: number, uiPort: number, dbFilename: string, codecEndpoint: string | undefined): Promise<{ address: string; uiUrl?: string }> {
   log(`starting the Temporal dev server on 127.0.0.1:${port} (UI on ${uiPort}) (downloading the Temporal CLI; \`npm run provision\` provisions it)`);
   const starting = TestWorkflowEnvironment.createLocal({
-    server: { dbFilename, ip: '127.0.0.1', port: port || undefined, ui: true, uiPort, namespace: 'default' },
+    server: { dbFilename, ip: '127.0.0.1', port: port || undefined, ui: true, uiPort, namespace: 'default', ...(codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', codecEndpoint] } : {}) },
   });
   stops.add('Temporal dev server', async () => (await starting.catch(() => undefined))?.teardown());
   let testEnv: TestWorkflowEnvironment;
@@ -331,21 +339,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A secret kept in the data directory (mode 600): read back, or made by `make` on the first run. */
+function keptSecret(name: string, make: () => string): string {
+  const file = join(dataDir, name);
+  let value = '';
+  try {
+    value = readFileSync(file, 'utf8').trim();
+  } catch {
+    // not made yet
+  }
+  if (!value) {
+    value = make();
+    writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return value;
+}
+
+/** R48: PAYLOAD_KEYS, or the key this data directory's items are encrypted with (made on its first run). */
+function keptPayloadKeys(): string {
+  return env('PAYLOAD_KEYS') ?? keptSecret('payload-keys', () => newPayloadKey());
+}
+
 /** ADMIN_TOKEN, else a dev token generated once and kept in .data/admin-token (mode 600). */
 function adminToken(): { token: string; generated: boolean } {
   const fromEnv = env('ADMIN_TOKEN');
   if (fromEnv) return { token: fromEnv, generated: false };
-  const file = join(dataDir, 'admin-token');
-  let token = '';
-  try {
-    token = readFileSync(file, 'utf8').trim();
-  } catch {
-    // not generated yet
-  }
-  if (!token) {
-    token = `dev-${randomBytes(24).toString('base64url')}`;
-    writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  }
-  chmodSync(file, 0o600);
-  return { token, generated: true };
+  return { token: keptSecret('admin-token', () => `dev-${randomBytes(24).toString('base64url')}`), generated: true };
 }

@@ -5,11 +5,14 @@ import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from './support/postgres-server.js';
 import { startDevServer } from './support/temporal-dev-server.js';
+import { newPayloadKey } from '../worker/payload-codec.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    /** R48: one payload key for every test file, as their items share the dev server (and its lists). */
+    payloadKeys: string;
   }
 }
 
@@ -38,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const [databaseUrl, temporalAddress] = results.map((r) => (r as PromiseFulfilledResult<string>).value);
   project.provide('databaseUrl', databaseUrl!);
+  project.provide('payloadKeys', newPayloadKey('test'));
   project.provide('temporalAddress', temporalAddress!);
   return teardown;
 }

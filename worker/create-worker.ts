@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type BundleOptions, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
+import type { DataConverter } from '@temporalio/common';
 import { createWorkItemActivities } from '../activities/read-model.js';
 import type { EmailDeliveryOptions } from '../activities/email-delivery.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
@@ -72,6 +73,8 @@ export interface WorkerDeps {
   email?: EmailDeliveryOptions;
   /** Wrapped around every activity execution (tests use one to die at a chosen point). */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** R48: the payload codec, the same as the service's client's. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -83,6 +86,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
     activities: createWorkItemActivities(deps.pool, deps.email),
+    ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     // On stop, running activities get this long to finish before they are cancelled (and retried
     // by another worker); the whole stop stays within the 30 s that SIGTERM allows.
     shutdownGraceTime: '10 seconds',

@@ -27,11 +27,14 @@ import { listenForTokenChanges } from '../api/token-change-listener.js';
 import { rateLimitFromEnv } from '../api/rate-limit.js';
 import { ServiceInstance } from '../store/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
+import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 
 export interface ServiceOptions {
   temporalAddress: string;
   databaseUrl: string;
   adminToken: string;
+  /** R48: the keys its payloads in Temporal are encrypted with (PAYLOAD_KEYS); null only for a bench's no-codec baseline. */
+  payloadKeys: PayloadKeys | null;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -129,7 +132,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
     onStop('Temporal worker connection', () => workerConnection.close());
     const email = { ...emailDeliveryOptionsFromEnv(), ...(options.smtpUrl !== undefined ? { smtpUrl: options.smtpUrl } : {}) };
-    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email, activityInterceptors: options.activityInterceptors });
+    const dataConverter = dataConverterFor(options.payloadKeys);
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, dataConverter, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email, activityInterceptors: options.activityInterceptors });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     onStop('worker (drains its tasks)', async () => {
@@ -141,7 +145,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await instance.start();
     onStop('replica row in service_instances', () => instance.stop());
 
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
     const callers = new CallerCache();
     if ((options.poolMax ?? 5) > 1) onStop('token change listener', await listenForTokenChanges(options.databaseUrl, callers, logger));
@@ -156,6 +160,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       logger,
       temporalReady: () => connection.withDeadline(Date.now() + READY_CHECK_MS, async () => void (await connection.workflowService.getSystemInfo({}))),
       ...(options.testClock ? { testClock: options.testClock } : {}),
+      ...(dataConverter.payloadCodecs?.[0] ? { payloadCodec: dataConverter.payloadCodecs[0] } : {}),
+      ...(options.temporalUiUrl ? { temporalUiOrigin: new URL(options.temporalUiUrl).origin } : {}),
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(options.port ?? 0, host);

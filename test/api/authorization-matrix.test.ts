@@ -103,6 +103,9 @@ const ROWS: Row[] = [
     body: (n) => ({ messageId: `<matrix-${n}@example.com>`, from: 'ann@acme.example', to: ['nobody@unknown.example'], subject: 'Hi', body: 'Hello' }),
     expect: { human: 403, supervisor: 403, robot: 403, integration: 200, admin: 200 },
   },
+  // R48: the codec server, for the admin and unbounded supervisors (every caller here but the admin is bounded)
+  { operationId: 'postCodecDecode', body: () => ({ payloads: [] }), expect: ADMIN_ONLY(200) },
+  { operationId: 'postCodecEncode', body: () => ({ payloads: [] }), expect: ADMIN_ONLY(200) },
   // lists
   { operationId: 'getInbox', expect: ALL(200) },
   { operationId: 'getOwnedWork', expect: ALL(200) },

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { startService, type RunningService } from '../../worker/service.js';
 import { ApiHarness } from '../support/api-harness.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
 
 let api: ApiHarness;
 let replica: RunningService;
@@ -16,7 +17,7 @@ const adminToken = randomBytes(16).toString('hex');
 beforeAll(async () => {
   api = await ApiHarness.start();
   await api.resource('alice', 'human');
-  replica = await startService({ temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken, taskQueue: `stop-${randomUUID()}`, logger: pino({ level: 'silent' }) });
+  replica = await startService({ payloadKeys: testPayloadKeys, temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken, taskQueue: `stop-${randomUUID()}`, logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
   await api?.stop();

@@ -8,6 +8,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiHarness } from '../support/api-harness.js';
+import { AesGcmPayloadCodec } from '../../worker/payload-codec.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
 
 let api: ApiHarness;
 
@@ -43,9 +45,12 @@ async function detailsWhen(ref: string, what: string, check: (details: string) =
 /** The summaries of the timers started in the item's current run, in order. */
 async function timerSummaries(ref: string): Promise<string[]> {
   const history = await api.service.client.workflow.getHandle(ref).fetchHistory();
-  return (history.events ?? [])
-    .filter((e) => e.timerStartedEventAttributes)
-    .map((e) => (e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary) : '(no summary)'));
+  const codec = new AesGcmPayloadCodec(testPayloadKeys); // R48: a summary is a payload, encrypted too
+  const summaries: string[] = [];
+  for (const e of (history.events ?? []).filter((e) => e.timerStartedEventAttributes)) {
+    summaries.push(e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>((await codec.decode([e.userMetadata.summary]))[0]!) : '(no summary)');
+  }
+  return summaries;
 }
 
 const ticket = { kind: 'ticket', title: 'Invoice missing', description: 'The March invoice never arrived.', categoryId: 'ops', queue: 'finance', primaryContact: 'ann@example.com', requester: 'ann@example.com', submit: true };

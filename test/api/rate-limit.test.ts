@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { rateLimitFromEnv } from '../../api/rate-limit.js';
 import { startService, type RunningService } from '../../worker/service.js';
 import { ApiHarness } from '../support/api-harness.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
 
 let api: ApiHarness;
 let limited: RunningService;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   api = await ApiHarness.start();
   await api.resource('ann', 'human');
   await api.resource('bob', 'human');
-  limited = await startService({ temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken, taskQueue: `rate-${randomUUID()}`, rateLimitPerSecond: 5, logger: pino({ level: 'silent' }) });
+  limited = await startService({ payloadKeys: testPayloadKeys, temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken, taskQueue: `rate-${randomUUID()}`, rateLimitPerSecond: 5, logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
   await limited?.stop();

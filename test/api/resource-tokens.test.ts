@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashToken } from '../../api/auth.js';
 import { startService, type RunningService } from '../../worker/service.js';
 import { ApiHarness } from '../support/api-harness.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
 
 let api: ApiHarness;
 let replica: RunningService | undefined;
@@ -64,7 +65,7 @@ describe('resource tokens', () => {
   });
 
   it('a rotated token is refused at once by another replica sharing the database (PostgreSQL notifies it), though that replica had it cached', async () => {
-    replica = await startService({ temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken: randomBytes(16).toString('hex'), taskQueue: `replica-${randomUUID()}`, logger: pino({ level: 'silent' }) });
+    replica = await startService({ payloadKeys: testPayloadKeys, temporalAddress: inject('temporalAddress'), databaseUrl: api.databaseUrl, adminToken: randomBytes(16).toString('hex'), taskQueue: `replica-${randomUUID()}`, logger: pino({ level: 'silent' }) });
     const old = await api.resource('remy', 'human');
     expect(await inbox(old, replica.url)).toBe(200); // cached by the replica
     expect((await api.request('POST', '/v1/resources/remy/token', { body: {} })).status).toBe(200);

@@ -14,6 +14,7 @@ import { startService } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { freePort } from '../../worker/free-port.js';
 import { SmtpClient } from '../support/smtp-client.js';
+import { testPayloadKeys, TEST_PAYLOAD_KEYS } from '../support/payload-keys.js';
 
 let db: FreshDatabase;
 let pool: pg.Pool;
@@ -41,7 +42,7 @@ it('R34, R35: a message the listener answered 250 for, when the service is kille
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, ADMIN_TOKEN: randomBytes(16).toString('hex'),
       PORT: String(await freePort()), HOST: '127.0.0.1', SMTP_PORT: String(smtpPort), SMTP_HOST: '127.0.0.1',
-      TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn',
+      TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -64,7 +65,7 @@ it('R34, R35: a message the listener answered 250 for, when the service is kille
   expect(stored.rows).toEqual([{ processed_at: null }]); // stored, not processed
   expect((await pool.query('SELECT count(*)::int AS n FROM work_items')).rows[0].n).toBe(0);
 
-  const service = await startService({ temporalAddress: inject('temporalAddress'), databaseUrl: db.url, adminToken: randomBytes(16).toString('hex'), taskQueue, smtp: { port: 0 }, logger: pino({ level: 'silent' }) });
+  const service = await startService({ payloadKeys: testPayloadKeys, temporalAddress: inject('temporalAddress'), databaseUrl: db.url, adminToken: randomBytes(16).toString('hex'), taskQueue, smtp: { port: 0 }, logger: pino({ level: 'silent' }) });
   stops.push(() => service.stop());
   const taken = await smtp.processed(accepted!.storedId, 30_000);
   expect(taken.outcome).toBe('created');

@@ -11,6 +11,8 @@ import { createWorker } from '../../worker/create-worker.js';
 import { pollUntil } from '../faults/support/story-client.js';
 import { ApiHarness } from '../support/api-harness.js';
 import { ticketInput } from '../support/workflow-harness.js';
+import { dataConverterFor } from '../../worker/payload-codec.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
 
 let api: ApiHarness;
 
@@ -60,12 +62,12 @@ it('an item whose history the code cannot replay (a nondeterminism) answers need
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   try {
     // Its first workflow task ran other code...
-    const other = await Worker.create({ connection, taskQueue, workflowsPath: fileURLToPath(new URL('../support/diverging/work-item.ts', import.meta.url)) });
+    const other = await Worker.create({ connection, taskQueue, dataConverter: dataConverterFor(testPayloadKeys), workflowsPath: fileURLToPath(new URL('../support/diverging/work-item.ts', import.meta.url)) });
     const input = ticketInput(ref, { createdBy: { id: 'otto', kind: 'human', roles: [] } });
     const handle = await api.service.client.workflow.start('workItem', { workflowId: ref, taskQueue, args: [input] });
     await other.runUntil(pollUntil('its first task to run', async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes), 30_000, 50));
     // ...and the service's own code takes it now.
-    const ours = await createWorker({ connection, pool: api.pool, taskQueue });
+    const ours = await createWorker({ connection, pool: api.pool, taskQueue, dataConverter: dataConverterFor(testPayloadKeys) });
     await ours.runUntil(async () => {
       // A read of its workflow (?source=workflow) and a command are both told the item needs an
       // operator, and why: not a 500, and not a 503 that asks to retry what no retry can mend.

@@ -21,6 +21,8 @@ import { freshDatabase, type FreshDatabase } from '../support/db.js';
 import { freePort } from '../../worker/free-port.js';
 import { eventTypes } from '../support/history.js';
 import { ensureSearchAttributes } from '../../worker/search-attribute-registration.js';
+import { testPayloadKeys, TEST_PAYLOAD_KEYS } from '../support/payload-keys.js';
+import { dataConverterFor } from '../../worker/payload-codec.js';
 
 const alice: Actor = { id: 'alice', kind: 'human', roles: [] };
 let db: FreshDatabase;
@@ -33,7 +35,7 @@ beforeAll(async () => {
   pool = createPool(db.url);
   await migrate(pool);
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: dataConverterFor(testPayloadKeys) });
   await ensureSearchAttributes(connection, 'default'); // items start with theirs, before the worker's service registers them
 });
 afterAll(async () => {
@@ -49,7 +51,7 @@ it('R41, R42: a worker killed after storing an item\'s changes and before the st
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, ADMIN_TOKEN: randomBytes(16).toString('hex'),
-      PORT: String(await freePort()), HOST: '127.0.0.1', TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn',
+      PORT: String(await freePort()), HOST: '127.0.0.1', TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -75,7 +77,7 @@ it('R41, R42: a worker killed after storing an item\'s changes and before the st
   expect(types).not.toContain('ACTIVITY_TASK_COMPLETED'); // ...but not completed
 
   // A fresh worker (and API) on the same task queue. No command is sent from here on.
-  const service: RunningService = await startService({ temporalAddress: inject('temporalAddress'), databaseUrl: db.url, adminToken: randomBytes(16).toString('hex'), taskQueue, logger: pino({ level: 'silent' }) });
+  const service: RunningService = await startService({ payloadKeys: testPayloadKeys, temporalAddress: inject('temporalAddress'), databaseUrl: db.url, adminToken: randomBytes(16).toString('hex'), taskQueue, logger: pino({ level: 'silent' }) });
   stops.push(() => service.stop());
   for (let i = 0; i < 600 && !(await eventTypes(handle)).includes('ACTIVITY_TASK_COMPLETED'); i++) await new Promise((r) => setTimeout(r, 100));
   expect(await eventTypes(handle)).toContain('ACTIVITY_TASK_COMPLETED'); // retried after its 10 s start-to-close timeout

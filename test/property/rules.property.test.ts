@@ -490,11 +490,11 @@ const INVARIANTS: Invariant[] = [
   },
   {
     id: 'R21',
-    rule: 'R21: reopened, a (submitted) item returns to its assignee in_progress, or to todo if it has none, highlighted',
+    rule: 'R21: reopened, a (submitted) item returns to its assignee in_progress, or to todo if it has none, highlighted (a case that still needs attention to todo, R29)',
     check: eachChange((change) => {
       const { before: b, after: a } = change;
       if (b?.state !== 'resolved' || isDone(a) || b.submittedAt === undefined) return undefined;
-      const expected = b.assignee ? 'in_progress' : 'todo';
+      const expected = b.assignee && !needsAttention(a) ? 'in_progress' : 'todo';
       return a.state === expected && a.highlighted ? undefined : `${b.ref} (assignee ${b.assignee ?? 'none'}) reopened (${causeText(change)}) to ${brief(a)}`;
     }),
   },

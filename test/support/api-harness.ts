@@ -5,12 +5,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
-import { startService, type RunningService } from '../../worker/service.js';
+import { startService, type RunningService, type ServiceOptions } from '../../worker/service.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 import { SmtpRelay } from './smtp-relay.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { SkippingClock } from '../../api/clock.js';
 import { installWorkerMetrics } from '../../worker/worker-metrics.js';
+import { testPayloadKeys } from './payload-keys.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -23,7 +24,9 @@ export class ApiHarness {
   private readonly stops: Array<() => Promise<void>> = [];
 
   private constructor(
-    readonly service: RunningService,
+    private running: RunningService,
+    /** How the service was started: a restart changes only what it is given. */
+    private readonly options: ServiceOptions,
     readonly adminToken: string,
     readonly pool: pg.Pool,
     private readonly db: FreshDatabase,
@@ -43,28 +46,40 @@ export class ApiHarness {
     const [db, relay, testEnv] = await Promise.all([freshDatabase(inject('databaseUrl')), SmtpRelay.start(), options.timeSkipping ? createTimeSkippingEnv() : undefined]);
     const adminToken = randomBytes(16).toString('hex');
     const taskQueue = `api-${randomUUID()}`;
-    const service = await startService({
+    const serviceOptions: ServiceOptions = {
       ...(testEnv ? { temporalAddress: testEnv.address, testClock: await SkippingClock.of(testEnv) } : { temporalAddress: inject('temporalAddress') }),
       smtpUrl: relay.url,
       ...(workerMetricsUrl ? { workerMetricsUrl } : {}),
       ...(options.smtp ? { smtp: { port: 0, ...(typeof options.smtp === 'object' ? options.smtp : {}) } } : {}),
       databaseUrl: db.url,
       adminToken,
+      payloadKeys: testPayloadKeys,
       taskQueue,
       logger: options.logger ?? pino({ level: 'silent' }),
       temporalUiUrl: 'http://127.0.0.1:8233',
       // The test's clients send nothing while it stops: no need to wait out their kept-alive connections.
       httpDrain: 'in-flight',
-    });
+    };
+    const service = await startService(serviceOptions);
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await reserveRefBlock(pool);
-    const harness = new ApiHarness(service, adminToken, pool, db, relay, taskQueue);
+    const harness = new ApiHarness(service, serviceOptions, adminToken, pool, db, relay, taskQueue);
     if (testEnv) harness.stops.push(() => testEnv.teardown());
     return harness;
   }
 
+  get service(): RunningService {
+    return this.running;
+  }
+
   get url(): string {
     return this.service.url;
+  }
+
+  /** Stops the service and starts it again on the same database and task queue, with `changes` (a key rotation, R48). */
+  async restart(changes: Partial<ServiceOptions>): Promise<void> {
+    await this.running.stop();
+    this.running = await startService({ ...this.options, ...changes });
   }
 
   /** The harness's own database (a second replica of the service may share it). */

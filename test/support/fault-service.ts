@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../scripts/tool-paths.js';
 import { freePort } from '../../worker/free-port.js';
 import type { Fault } from './serve-with-fault.js';
+import { TEST_PAYLOAD_KEYS } from './payload-keys.js';
 
 export interface ServiceEnv {
   temporalAddress: string;
@@ -69,6 +70,7 @@ export async function serviceProcess(env: ServiceEnv): Promise<ServiceProcess> {
         TEMPORAL_ADDRESS: env.temporalAddress,
         DATABASE_URL: env.databaseUrl,
         ADMIN_TOKEN: env.adminToken,
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         PORT: String(port),
         HOST: '127.0.0.1',
         TASK_QUEUE: env.taskQueue,

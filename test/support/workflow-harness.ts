@@ -23,6 +23,8 @@ import type { workItem } from '../../workflows/work-item.js';
 import { freshDatabase, type FreshDatabase } from './db.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { SmtpRelay } from './smtp-relay.js';
+import { dataConverterFor } from '../../worker/payload-codec.js';
+import { testPayloadKeys } from './payload-keys.js';
 
 export type ItemHandle = WorkflowHandleWithFirstExecutionRunId<typeof workItem>;
 
@@ -47,6 +49,9 @@ export function ticketInput(ref: string, overrides: Partial<WorkItemInput> = {})
   };
 }
 
+/** R48: the items' payloads are encrypted here as in the service. */
+const DATA_CONVERTER = dataConverterFor(testPayloadKeys);
+
 export class WorkflowHarness {
   readonly handles: ItemHandle[] = [];
   readonly items: ItemStore;
@@ -66,9 +71,14 @@ export class WorkflowHarness {
     this.items = new ItemStore(pool);
   }
 
+  /** R48: the payload codec of its worker and client, for a replay of the histories it made. */
+  get dataConverter() {
+    return DATA_CONVERTER;
+  }
+
   static async start(): Promise<WorkflowHarness> {
     const [env, db, bundle, relay] = await Promise.all([
-      createTimeSkippingEnv(),
+      createTimeSkippingEnv(DATA_CONVERTER),
       freshDatabase(inject('databaseUrl')),
       bundleWorkItemWorkflows({ logger: quietLogger }),
       SmtpRelay.start(),
@@ -77,7 +87,7 @@ export class WorkflowHarness {
     await migrate(pool);
     await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     const taskQueue = `wf-${randomUUID()}`;
-    const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue, email: { smtpUrl: relay.url } });
+    const worker = await createWorker({ connection: env.nativeConnection, pool, workflowBundle: bundle, taskQueue, email: { smtpUrl: relay.url }, dataConverter: DATA_CONVERTER });
     const workerRun = worker.run();
     return new WorkflowHarness(env, pool, bundle, db, worker, workerRun, taskQueue, relay);
   }
@@ -224,7 +234,7 @@ export class WorkflowHarness {
     const histories = await Promise.all([...started, ...children].map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
     const errors: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: this.bundle }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: this.bundle, dataConverter: DATA_CONVERTER }, histories)) {
       if (result.error) errors.push(`${result.workflowId}: ${result.error.message}`);
       replayed++;
     }

@@ -54,6 +54,15 @@ describe('R8: a draft resolved and reopened', () => {
     expect(refusalOf(() => applyCommand(reopened, bob, { type: 'submit' }, at(3)))).toMatchObject({ code: 'validation_failed' });
   });
 
+  it('R29, R21, R43: an imported case that needs attention, resolved and then reopened by an email, stays todo with its owner until they act on the problem', () => {
+    const imported = { legacyRef: 'L-9', legacyStatus: 'Needs attention', mapped: mapLegacyStatus('case', 'Needs attention'), timeline: [], assignee: 'alice' };
+    const kase = createWorkItem(caseInput({ process: ONBOARDING, category: LENIENT, imported }), T0);
+    const resolved = applyCommand(kase, alice, { type: 'resolve', method: 'complete' }, at(1), CASE);
+    const { item, outcome } = receiveEmail(resolved, email(), at(2));
+    expect(outcome).toBe('reopened');
+    expect(item).toMatchObject({ state: 'todo', assignee: 'alice', highlighted: true });
+  });
+
   it('R8, R21: reopened by an email, it goes back to draft with its creator', () => {
     const resolved = applyCommand(draft(), alice, { type: 'resolve', method: 'customer_communication' }, at(1));
     const { item, outcome } = receiveEmail(resolved, email(), at(2));

@@ -267,7 +267,7 @@ describe('working time and the rest of the life of an item', () => {
 it('R42: every SLA history recorded above replays without nondeterminism', async () => {
   const histories = await Promise.all(h.handles.map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle, dataConverter: h.dataConverter }, histories)) {
     expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
     replayed++;
   }

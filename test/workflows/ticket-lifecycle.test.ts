@@ -372,7 +372,7 @@ it('R42: every history recorded above replays without nondeterminism', async () 
     h.handles.map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })),
   );
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: h.bundle, dataConverter: h.dataConverter }, histories)) {
     expect(result.error, `${result.workflowId}: ${result.error?.message}`).toBeUndefined();
     replayed++;
   }

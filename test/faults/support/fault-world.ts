@@ -18,6 +18,8 @@ import { startRestartableDevServer, type RestartableDevServer } from '../../supp
 import { startClusterServer, temporalServerKind, type ClusterServer } from '../../../scripts/temporal-cluster-server.js';
 import { checkStories, type CheckResult } from './story-checks.js';
 import { FaultHttp, type Story, type StoryWorld } from './story-client.js';
+import { testPayloadKeys } from '../../support/payload-keys.js';
+import { dataConverterFor } from '../../../worker/payload-codec.js';
 
 /** Set by vitest.faults.config.ts: the fault files run only under `npm run test:faults`. */
 export const inFaultSuite = process.env.WORK_ITEMS_FAULT_SUITE === '1';
@@ -95,7 +97,8 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
     stops.push(() => pool.end());
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
-    const temporalClient = new Client({ connection });
+    const dataConverter = dataConverterFor(testPayloadKeys);
+    const temporalClient = new Client({ connection, dataConverter });
 
     const http = new FaultHttp(replicas.map((replica) => replica.url));
     const agentId = 'agent';
@@ -123,7 +126,7 @@ export async function startFaultWorld(options: WorldOptions): Promise<FaultWorld
       replay: async (refs) => {
         const histories = await Promise.all(refs.map(async (ref) => ({ workflowId: ref, history: await temporalClient.workflow.getHandle(ref).fetchHistory() })));
         const errors: string[] = [];
-        for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: `faults-${taskQueue}` }, histories)) {
+        for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: `faults-${taskQueue}`, dataConverter }, histories)) {
           if (!result.error) continue;
           const file = join(tmpdir(), `nondeterministic-${result.workflowId}-${randomBytes(3).toString('hex')}.json`);
           writeFileSync(file, historyToJSON(histories.find((h) => h.workflowId === result.workflowId)!.history));

@@ -7,7 +7,7 @@ import { invalidTransition, Refusal } from '../item/refusal.js';
 import { beginSpell, record, tagResolution } from '../item/timeline.js';
 import type { Actor, ResolutionMethod, WorkItem } from '../item/types.js';
 import { closesOnResolve, MANUAL_METHODS } from './kinds.js';
-import { assign, guardNeedsHuman, guardOwner, requireResource, setState, touch } from './steps.js';
+import { assign, guardNeedsHuman, guardOwner, needsAttention, requireResource, setState, touch } from './steps.js';
 import { endWait, waitsOnOtherWork } from './waits.js';
 
 /** Methods that close at once, with no feedback window (R20; R30: a merged ticket's thread goes on in its target). */
@@ -99,7 +99,8 @@ export function reopen(item: WorkItem, actor: Actor, at: string): WorkItem {
     const owner = actor.kind === 'human' || actor.kind === 'robot' ? actor.id : (item.createdBy ?? item.resolvedBy);
     return setState(assign(next, actor, owner, at), actor, at, 'draft'); // R8
   }
-  return setState(next, actor, at, next.assignee ? 'in_progress' : 'todo'); // R21
+  // R21; R29: a case that still needs attention waits in todo for its owner to act on the problem
+  return setState(next, actor, at, next.assignee && !needsAttention(next) ? 'in_progress' : 'todo');
 }
 
 export function close(item: WorkItem, actor: Actor, at: string): WorkItem {
