@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline measured in the
 // same process. STORIES and CONCURRENCY size the ticket-story run, CASES the case run, EMAILS and
-// EMAIL_CONCURRENCY the email-channel run.
+// EMAIL_CONCURRENCY the email-channel run, CODEC_STORIES and CODEC_CONCURRENCY the codec's cost.
 
 import { benchCalendar } from './calendar.js';
 import { runCaseStories } from './case-stories.js';
+import { runCodecCost } from './codec-cost.js';
 import { runEmailChannel } from './email-channel.js';
 import { runTicketStories } from './ticket-stories.js';
 
@@ -12,3 +13,4 @@ for (const line of await benchCalendar()) console.log(`  ${line}`);
 await runTicketStories();
 await runCaseStories();
 await runEmailChannel();
+await runCodecCost();
