@@ -624,7 +624,7 @@ export const WorkItemList = z.object({ items: z.array(WorkItemSummary), nextCurs
 // --- the codec server (R48) ---------------------------------------------------------------------
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
-/** Payloads as the Temporal codec-server protocol carries them: metadata values and data in base64. */
+/** Payloads as the Temporal codec-server protocol carries them: metadata values and data in base64 (as many as 1 MB of JSON holds). */
 export const CodecBody = z
-  .object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1000) })
+  .object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })) })
   .openapi('CodecPayloads');
