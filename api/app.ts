@@ -24,7 +24,8 @@ import { registerInboundEmailRoutes } from './routes/inbound-email-routes.js';
 import { parseRawEmail, storeAttachments } from './raw-email.js';
 import { registerListRoutes } from './routes/list-routes.js';
 import { registerTestClockRoutes } from './routes/test-clock-routes.js';
-import type { SkippingClock } from './clock.js';
+import { registerSlaRoutes } from './routes/sla-routes.js';
+import { wallClock, type SkippingClock } from './clock.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from '../store/item-store.js';
 import type { WorkItemGateway } from './work-item-gateway.js';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
   registerListRoutes(routes, readModel);
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
   registerCodecRoutes(routes, deps.payloadCodec);
+  registerSlaRoutes(routes, { items, config, clock: deps.testClock ?? wallClock });
   if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
   const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
 

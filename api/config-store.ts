@@ -8,7 +8,8 @@ import { ProcessTable } from '../store/process-store.js';
 import { hashToken, newToken } from './auth.js';
 import { ApiError, invalid } from './errors.js';
 import type { z } from 'zod';
-import type { CalendarPut, CategoryPut, MailboxPut, ResourceCreate } from './schemas.js';
+import type { CalendarPut, CategoryPut, MailboxPut, ResourceCreate, SlaRulePut } from './schemas.js';
+import type { SlaRule } from '../workflows/domain/sla/sla.js';
 import { calendarProblems, type BusinessCalendar } from '../workflows/domain/calendar/business-calendar.js';
 
 export type { Mailbox, Resource, ResourceView };
@@ -88,8 +89,15 @@ export class ConfigStore {
 
   async putCategory(id: string, c: z.output<typeof CategoryPut>): Promise<Record<string, unknown>> {
     if (c.sla?.calendarId) await this.calendar(c.sla.calendarId, 'sla.calendarId');
+    for (const [name, rule] of Object.entries(c.slas ?? {})) if (rule?.calendarId) await this.calendar(rule.calendarId, `slas.${name}.calendarId`);
     await this.tables.putCategory(id, c);
     return { id, ...c };
+  }
+
+  /** One SLA clock's rule as the workflow holds it (its calendar copied in), or a 400 naming `field.calendarId`. */
+  async slaRule(rule: z.output<typeof SlaRulePut>, field: string): Promise<SlaRule> {
+    if (rule.calendarId) await this.calendar(rule.calendarId, `${field}.calendarId`);
+    return this.tables.slaRule(rule);
   }
 
   /** The category as the workflow needs it, or a 400 naming the field when it does not exist. */

@@ -36,8 +36,11 @@ export function createMetrics(pool: pg.Pool, workerMetricsUrl?: string): Metrics
   gauge('work_items_open', 'Work items not closed, by kind and state', ['kind', 'state'], async (g) => {
     for (const r of await figures.openItems()) g.set({ kind: r.kind, state: r.state }, r.n);
   });
-  gauge('work_items_breached_open', 'Open work items whose SLA is breached (R39)', [], async (g) => {
+  gauge('work_items_breached_open', 'Open work items whose SLA is breached, any clock (R39)', [], async (g) => {
     g.set(await figures.breachedOpenItems());
+  });
+  gauge('work_items_breached_open_by_clock', 'Open work items whose SLA clock is breached, by clock (R44)', ['clock'], async (g) => {
+    for (const { clock, n } of await figures.breachedOpenItemsByClock()) g.set({ clock }, n);
   });
   gauge('work_items_oldest_todo_age_seconds', 'Age of the oldest unassigned todo item of each queue (since its last change)', ['queue'], async (g) => {
     for (const r of await figures.oldestTodoAges()) g.set({ queue: r.queue }, r.age);

@@ -4,6 +4,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/item/duration.js';
+import { CLOCK_NAMES } from '../workflows/domain/sla/response-clocks.js';
 import {
   KINDS,
   RESOLUTION_METHODS,
@@ -138,21 +139,29 @@ export const ResourceView = z
   })
   .openapi('Resource');
 
+/** One SLA clock's rule (R36, R37, R44). */
+export const SlaRulePut = z
+  .object({
+    target: duration.refine((d) => (parseDurationMs(d) ?? 0) > 0, 'a target longer than zero'),
+    calendarId: id.optional(),
+    addWaitingTime: z.boolean().optional(),
+    stopOn: z.array(z.enum(WAIT_TYPES).extract(['pause', 'more_info', 'until'])).optional(),
+    atRiskShare: z.number().gt(0).max(1).optional(),
+  })
+  .strict()
+  .openapi('SlaRule');
+
 export const CategoryPut = z
   .object({
     name: text,
     requireResolutionCommunication: z.boolean().optional(),
     feedbackWindow: duration.optional(),
-    sla: z
-      .object({
-        target: duration,
-        calendarId: id.optional(),
-        addWaitingTime: z.boolean().optional(),
-        stopOn: z.array(z.enum(WAIT_TYPES).extract(['pause', 'more_info', 'until'])).optional(),
-        atRiskShare: z.number().gt(0).max(1).optional(),
-      })
+    sla: SlaRulePut.optional(),
+    slas: z
+      .object({ first_response: SlaRulePut.optional(), next_response: SlaRulePut.optional() })
       .strict()
-      .optional(),
+      .optional()
+      .openapi({ description: 'R44: the response clocks, each with its own target, calendar and stop rules (`sla` is the resolution clock)' }),
     launchedCaseResolution: z
       .enum(RESOLUTION_METHODS)
       .extract(['customer_communication', 'no_customer_response', 'rejected'])
@@ -483,6 +492,26 @@ const WaitView = z.object({
   imported: z.boolean().optional().openapi({ description: 'a split or case_launched wait imported from v2020.1: its owner ends it with cancel-wait (R43)' }),
 });
 
+/** One SLA clock's figures in a view (R38-R40, R44). */
+const SlaFiguresView = z
+  .object({
+    target: z.number().int().openapi({ description: 'the target in milliseconds of clock time' }),
+    calendarId: z.string().optional(),
+    dueAt: z.string().optional().openapi({ description: 'absent while the clock is stopped (R38)' }),
+    stoppedMs: z.number().int(),
+    clockRunning: z.boolean(),
+    breached: z.boolean(),
+    breachedAt: z.string().optional(),
+    atRisk: z.boolean(),
+    atRiskAt: z.string().optional(),
+    remainingMs: z.number().int(),
+    banner: z.string().optional().openapi({ example: 'Waiting: Paused 3h 20m before due' }),
+  });
+const ResponseFiguresView = SlaFiguresView.extend({
+  endedBy: z.enum(['responded', 'resolved']).optional().openapi({ description: 'how a response clock ended: an outbound email, or the resolution' }),
+  breaches: z.number().int().optional().openapi({ description: 'next_response: how many of its cycles breached, this one included' }),
+});
+
 export const WorkItemView = z
   .object({
     ref: z.string(),
@@ -505,21 +534,15 @@ export const WorkItemView = z
     resolutionMethod: z.enum(RESOLUTION_METHODS).optional(),
     resolutionReason: z.string().optional().openapi({ description: 'the reason given when it was resolved (a rejection says why)' }),
     submittedAt: z.string().optional(),
-    sla: z
+    sla: SlaFiguresView.optional(),
+    slas: z
       .object({
-        target: z.number().int().openapi({ description: 'the target in milliseconds of clock time' }),
-        calendarId: z.string().optional(),
-        dueAt: z.string().optional().openapi({ description: 'absent while the clock is stopped (R38)' }),
-        stoppedMs: z.number().int(),
-        clockRunning: z.boolean(),
-        breached: z.boolean(),
-        breachedAt: z.string().optional(),
-        atRisk: z.boolean(),
-        atRiskAt: z.string().optional(),
-        remainingMs: z.number().int(),
-        banner: z.string().optional().openapi({ example: 'Waiting: Paused 3h 20m before due' }),
+        resolution: SlaFiguresView.optional(),
+        first_response: ResponseFiguresView.optional(),
+        next_response: ResponseFiguresView.optional(),
       })
-      .optional(),
+      .optional()
+      .openapi({ description: 'R44: one entry per clock the item has (`resolution` is `sla`)' }),
     resolvedAt: z.string().optional(),
     feedbackWindowEndsAt: z.string().optional(),
     closedAt: z.string().optional(),
@@ -593,7 +616,11 @@ export const ListQuery = z
     state: z.enum(STATES).optional(),
     categoryId: id.optional(),
     assignee: id.optional(),
-    breached: booleanQuery.optional(),
+    breached: z
+      .enum(['true', 'false', ...CLOCK_NAMES])
+      .transform((v) => (v === 'true' ? true : v === 'false' ? false : v))
+      .optional()
+      .openapi({ description: '`true`: any clock breached; or one clock (R44): `resolution`, `first_response`, `next_response`' }),
     limit: z.coerce.number().int().min(1).max(500).optional(),
     cursor: z.string().regex(/^\d{1,9}$/, 'a cursor returned by a previous page').optional(),
   })
@@ -611,8 +638,9 @@ export const WorkItemSummary = z
     title: z.string().nullable(),
     categoryId: z.string().nullable(),
     parentRef: z.string().nullable(),
-    dueAt: z.string().nullable(),
-    breached: z.boolean(),
+    dueAt: z.string().nullable().openapi({ description: 'the earliest due date of any running clock' }),
+    breached: z.boolean().openapi({ description: 'any clock breached' }),
+    breachedClocks: z.array(z.enum(CLOCK_NAMES)).openapi({ description: 'R44: the clocks that breached' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
@@ -628,3 +656,36 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 export const CodecBody = z
   .object({ payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })) })
   .openapi('CodecPayloads');
+
+// --- SLA simulation (R45) -----------------------------------------------------------------------
+
+/** The longest period a simulation replays. */
+export const SIMULATION_MAX_DAYS = 366;
+export const SimulationBody = z
+  .object({
+    categoryId: id.optional(),
+    queue: id.optional(),
+    from: isoInstant,
+    to: isoInstant,
+    rule: z
+      .object({ resolution: SlaRulePut.optional(), first_response: SlaRulePut.optional(), next_response: SlaRulePut.optional() })
+      .strict()
+      .openapi({ description: 'the proposed rule per clock; a clock it does not name keeps the category\'s rule as it is now' }),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const days = (Date.parse(b.to) - Date.parse(b.from)) / 86_400_000;
+    if (days <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'after `from`' });
+    else if (days > SIMULATION_MAX_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${SIMULATION_MAX_DAYS} days after \`from\`` });
+  })
+  .openapi('SlaSimulation');
+const ClockOutcomeView = z.object({ dueAt: z.string().nullable(), breached: z.boolean(), minutesLate: z.number().int() });
+const Tally = z.object({ items: z.number().int(), breachedNow: z.number().int(), breachedProposed: z.number().int() });
+export const SimulationResult = z
+  .object({
+    items: z.array(
+      z.object({ ref: z.string(), queue: z.string().nullable(), createdAt: z.string(), clock: z.enum(CLOCK_NAMES), actual: ClockOutcomeView.nullable(), simulated: ClockOutcomeView.nullable() }),
+    ),
+    totals: z.object({ byClock: z.record(z.string(), Tally), byQueue: z.record(z.string(), Tally) }),
+  })
+  .openapi('SlaSimulationResult');

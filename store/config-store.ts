@@ -8,6 +8,7 @@ import type { BusinessCalendar } from '../workflows/domain/calendar/business-cal
 import { parseDurationMs } from '../workflows/domain/item/duration.js';
 import type { CategorySnapshot } from '../workflows/domain/item/types.js';
 import { DEFAULT_AT_RISK_SHARE, type SlaRule } from '../workflows/domain/sla/sla.js';
+import { RESPONSE_CLOCKS, type ResponseClockName, type ResponseRules } from '../workflows/domain/sla/response-clocks.js';
 
 /** The channel a token change is announced on (store/resource-token-notifications.ts listens). */
 export const RESOURCE_TOKENS_CHANNEL = 'resource_tokens';
@@ -59,6 +60,8 @@ export interface StoredCategory {
   requireResolutionCommunication?: boolean;
   feedbackWindow?: string;
   sla?: StoredSla;
+  /** R44: the response clocks' rules. */
+  slas?: Partial<Record<ResponseClockName, StoredSla>>;
   launchedCaseResolution?: CategorySnapshot['launchedCaseResolution'];
 }
 
@@ -152,13 +155,13 @@ export class ConfigTables {
 
   async putCategory(id: string, c: StoredCategory): Promise<void> {
     await this.pool.query(
-      `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, launched_case_resolution, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6, now())
+      `INSERT INTO categories (id, name, require_resolution_communication, feedback_window, sla, launched_case_resolution, slas, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7, now())
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
          require_resolution_communication = EXCLUDED.require_resolution_communication,
          feedback_window = EXCLUDED.feedback_window, sla = EXCLUDED.sla,
-         launched_case_resolution = EXCLUDED.launched_case_resolution, updated_at = now()`,
-      [id, c.name, c.requireResolutionCommunication ?? false, c.feedbackWindow ?? null, c.sla ? JSON.stringify(c.sla) : null, c.launchedCaseResolution ?? null],
+         launched_case_resolution = EXCLUDED.launched_case_resolution, slas = EXCLUDED.slas, updated_at = now()`,
+      [id, c.name, c.requireResolutionCommunication ?? false, c.feedbackWindow ?? null, c.sla ? JSON.stringify(c.sla) : null, c.launchedCaseResolution ?? null, c.slas && Object.keys(c.slas).length ? JSON.stringify(c.slas) : null],
     );
   }
 
@@ -172,8 +175,9 @@ export class ConfigTables {
       require_resolution_communication: boolean;
       feedback_window: string | null;
       sla: StoredSla | null;
+      slas: StoredCategory['slas'] | null;
       launched_case_resolution: CategorySnapshot['launchedCaseResolution'] | null;
-    }>('SELECT id, require_resolution_communication, feedback_window, sla, launched_case_resolution FROM categories WHERE id = $1', [id]);
+    }>('SELECT id, require_resolution_communication, feedback_window, sla, slas, launched_case_resolution FROM categories WHERE id = $1', [id]);
     const row = rows[0];
     if (!row) throw new NotStored('category', id);
     return {
@@ -182,11 +186,21 @@ export class ConfigTables {
       feedbackWindowMs: row.feedback_window ? (parseDurationMs(row.feedback_window) ?? 0) : 0,
       ...(row.launched_case_resolution ? { launchedCaseResolution: row.launched_case_resolution } : {}),
       ...(row.sla ? { sla: await this.slaRule(row.sla) } : {}),
+      ...(row.slas ? { slas: await this.responseRules(row.slas) } : {}),
     };
   }
 
+  private async responseRules(slas: NonNullable<StoredCategory['slas']>): Promise<ResponseRules> {
+    const rules: ResponseRules = {};
+    for (const name of RESPONSE_CLOCKS) {
+      const stored = slas[name];
+      if (stored) rules[name] = await this.slaRule(stored);
+    }
+    return rules;
+  }
+
   /** The category's due-date rule as the workflow holds it, with its calendar copied in. */
-  private async slaRule(sla: StoredSla): Promise<SlaRule> {
+  async slaRule(sla: StoredSla): Promise<SlaRule> {
     const calendar = sla.calendarId ? await this.calendar(sla.calendarId) : undefined;
     if (sla.calendarId && !calendar) throw new NotStored('calendar', sla.calendarId);
     return {

@@ -18,6 +18,7 @@ import type { ItemChanges } from '../activities/read-model-types.js';
 import type { Kind, TimelineEntry, WorkItem, WorkItemSummary } from '../workflows/domain/item/types.js';
 import { toView, type WorkItemView } from '../workflows/domain/item/view.js';
 import { QUEUE_EMAILS } from './outbound-email-store.js';
+import { reachSql, type Reach } from './reach.js';
 import { TEXT_REF_PREFIX } from './text-ref.js';
 
 export { TEXT_REF_PREFIX };
@@ -38,26 +39,27 @@ export const VIEW_TIMELINE_ENTRIES = 50;
  */
 const UPSERT_ITEM = `
   INSERT INTO work_items (ref, kind, state, wait_type, highlighted, assignee, queue, needs_human, title,
-    category_id, parent_ref, due_at, breached, created_at, updated_at, version, item)
-  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
+    category_id, parent_ref, due_at, breached, created_at, updated_at, version, item, breached_clocks)
+  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18::text[])
   ON CONFLICT (ref) DO UPDATE SET
     kind = EXCLUDED.kind, state = EXCLUDED.state, wait_type = EXCLUDED.wait_type,
     highlighted = EXCLUDED.highlighted, assignee = EXCLUDED.assignee, queue = EXCLUDED.queue,
     needs_human = EXCLUDED.needs_human, title = EXCLUDED.title, category_id = EXCLUDED.category_id,
     parent_ref = EXCLUDED.parent_ref, due_at = EXCLUDED.due_at, breached = EXCLUDED.breached,
-    updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, item = EXCLUDED.item
+    updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, item = EXCLUDED.item,
+    breached_clocks = EXCLUDED.breached_clocks
   WHERE work_items.version <= EXCLUDED.version`;
 
 /** UPSERT_ITEM's one row of values, which saveMany replaces with many; its parameters a row. */
-const UPSERT_ONE_ROW = 'VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)';
-const ITEM_PARAMS = 17;
+const UPSERT_ONE_ROW = 'VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18::text[])';
+const ITEM_PARAMS = 18;
 /** Rows a statement of saveMany writes at most (PostgreSQL takes up to 65,535 parameters). */
 const SAVE_MANY_ROWS = 1000;
 if (!UPSERT_ITEM.includes(UPSERT_ONE_ROW)) throw new Error('UPSERT_ITEM changed: update UPSERT_ONE_ROW');
 
 function itemParams(s: WorkItemSummary, item: WorkItem): unknown[] {
   return [s.ref, s.kind, s.state, s.waitType, s.highlighted, s.assignee, s.queue, s.needsHuman, s.title,
-    s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version, JSON.stringify(item)];
+    s.categoryId, s.parentRef, s.dueAt, s.breached, s.createdAt, s.updatedAt, s.version, JSON.stringify(item), s.breachedClocks];
 }
 
 /**
@@ -125,7 +127,7 @@ export class ItemStore {
   async saveMany(rows: Array<{ item: WorkItem; summary: WorkItemSummary }>): Promise<void> {
     for (let i = 0; i < rows.length; i += SAVE_MANY_ROWS) {
       const chunk = rows.slice(i, i + SAVE_MANY_ROWS);
-      const values = chunk.map((_, r) => `(${Array.from({ length: ITEM_PARAMS }, (_, c) => `$${r * ITEM_PARAMS + c + 1}`).join(',')})`).join(',');
+      const values = chunk.map((_, r) => `(${Array.from({ length: ITEM_PARAMS }, (_, c) => `$${r * ITEM_PARAMS + c + 1}${c === ITEM_PARAMS - 1 ? '::text[]' : ''}`).join(',')})`).join(',');
       await this.pool.query(UPSERT_ITEM.replace(UPSERT_ONE_ROW, `VALUES ${values}`), chunk.flatMap((row) => itemParams(row.summary, row.item)));
     }
   }
@@ -142,19 +144,19 @@ export class ItemStore {
     await this.pool.query(
       `WITH entries AS (
          INSERT INTO timeline_entries (ref, seq, entry)
-         SELECT $1, (e->>'seq')::int, e FROM jsonb_array_elements($18::jsonb) AS e
+         SELECT $1, (e->>'seq')::int, e FROM jsonb_array_elements($19::jsonb) AS e
          ON CONFLICT (ref, seq) DO NOTHING
        ), deliveries AS (
          SELECT d.seq, jsonb_strip_nulls(jsonb_build_object('delivery', d.delivery, 'error', d.error)) AS mark
-         FROM jsonb_to_recordset($21::jsonb) AS d(seq int, delivery text, error text)
+         FROM jsonb_to_recordset($22::jsonb) AS d(seq int, delivery text, error text)
        ), marks AS (
          UPDATE timeline_entries t
          SET entry = t.entry
-           || CASE WHEN t.seq = ANY($19::int[]) THEN '{"isResolution": true}'::jsonb ELSE '{}'::jsonb END
+           || CASE WHEN t.seq = ANY($20::int[]) THEN '{"isResolution": true}'::jsonb ELSE '{}'::jsonb END
            || COALESCE((SELECT d.mark FROM deliveries d WHERE d.seq = t.seq LIMIT 1), '{}'::jsonb)
-         WHERE t.ref = $1 AND (t.seq = ANY($19::int[]) OR t.seq IN (SELECT seq FROM deliveries))
+         WHERE t.ref = $1 AND (t.seq = ANY($20::int[]) OR t.seq IN (SELECT seq FROM deliveries))
        ), emails AS (
-         ${QUEUE_EMAILS('$20')}
+         ${QUEUE_EMAILS('$21')}
        )
        ${UPSERT_ITEM}`,
       [...itemParams(summary, item), JSON.stringify(entries), resolutionTags, JSON.stringify(emails), JSON.stringify(deliveries)],
@@ -214,6 +216,40 @@ export class ItemStore {
     const { resolutionTags: _, deliveryUpdates: __, ...view } = toView(item, now);
     const full = await this.resolveTexts({ ...view, timeline });
     return { ...full, timeline: full.timeline.map(withMergedTimeline) };
+  }
+
+  /**
+   * R45: the items created in [from, to) of a category or queue (a bounded caller's reach only), a
+   * page at a time in ref order, so a simulation over a long period holds one page.
+   */
+  async *itemsCreatedBetween(f: { categoryId?: string; queue?: string; from: Date; to: Date; reach?: Reach }, pageSize = 200): AsyncGenerator<{ item: WorkItem; queue: string | null }> {
+    for (let after = ''; ; ) {
+      const values: unknown[] = [f.from, f.to, after, pageSize];
+      const where = ['w.created_at >= $1', 'w.created_at < $2', 'w.ref > $3', 'w.item IS NOT NULL'];
+      if (f.categoryId) where.push(`w.category_id = $${values.push(f.categoryId)}`);
+      if (f.queue) where.push(`w.queue = $${values.push(f.queue)}`);
+      if (f.reach) {
+        values.push(f.reach.queues, f.reach.id);
+        where.push(reachSql(`$${values.length - 1}`, `$${values.length}`));
+      }
+      const { rows } = await this.pool.query<{ item: WorkItem; queue: string | null }>(
+        `SELECT w.item, w.queue FROM work_items w WHERE ${where.join(' AND ')} ORDER BY w.ref LIMIT $4`,
+        values,
+      );
+      yield* rows;
+      if (rows.length < pageSize) return;
+      after = rows.at(-1)!.item.ref;
+    }
+  }
+
+  /** R45: the item's whole timeline in order, a page at a time, texts left as stored (a simulation reads only types and instants). */
+  async *story(item: WorkItem, pageSize = 500): AsyncGenerator<TimelineEntry> {
+    for (let after = 0; after < item.timelineLength; ) {
+      const page = await this.entries(item, { after, first: pageSize });
+      if (page.length === 0) return;
+      yield* page;
+      after = page.at(-1)!.seq;
+    }
   }
 
   /** Entries after `after`, at most `limit`; undefined when there is no such item. */

@@ -1,6 +1,7 @@
 // The figures GET /metrics reports from PostgreSQL (api/metrics.ts), read at each scrape.
 
 import type pg from 'pg';
+import { CLOCK_NAMES } from '../workflows/domain/sla/response-clocks.js';
 
 export class OperationalFigures {
   constructor(private readonly pool: pg.Pool) {}
@@ -15,6 +16,16 @@ export class OperationalFigures {
   async breachedOpenItems(): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM work_items WHERE breached AND state <> 'closed'");
     return rows[0].n;
+  }
+
+  /** Open work items breached, per clock (R44); every clock is listed, with 0 when none breached. */
+  async breachedOpenItemsByClock(): Promise<Array<{ clock: string; n: number }>> {
+    const { rows } = await this.pool.query<{ clock: string; n: number }>(
+      `SELECT c.clock, count(w.ref)::int AS n FROM unnest($1::text[]) AS c(clock)
+       LEFT JOIN work_items w ON c.clock = ANY(w.breached_clocks) AND w.state <> 'closed' GROUP BY c.clock ORDER BY c.clock`,
+      [CLOCK_NAMES],
+    );
+    return rows;
   }
 
   /** Per queue, the age in seconds of its oldest unassigned `todo` item (since its last change). */

@@ -6,20 +6,14 @@ import { allocateLaunchRef } from './item-store.js';
 import { abandonedSql } from './service-instance.js';
 import type { Kind, State } from '../workflows/domain/item/types.js';
 import type { WorkItemSummary } from '../workflows/domain/item/types.js';
+import { reachSql, type Reach } from './reach.js';
+import type { ClockName } from '../workflows/domain/sla/response-clocks.js';
 
 const PREFIX: Record<Kind, string> = { ticket: 'T', case: 'C', action: 'A' };
 
 /** R46: a caller bounded by queue: its id (its own items, the actions of its cases) and its queues. */
-export interface Reach {
-  id: string;
-  queues: string[];
-}
+export type { Reach } from './reach.js';
 
-/** R46: the items a bounded caller reaches, as a condition on `work_items` (aliased `w`); params `$queues`, `$id`. */
-function reachSql(queues: string, id: string): string {
-  return `(w.queue = ANY(${queues}) OR w.assignee = ${id}
-    OR (w.kind = 'action' AND EXISTS (SELECT 1 FROM work_items c WHERE c.ref = w.parent_ref AND c.kind = 'case' AND c.assignee = ${id})))`;
-}
 
 export interface ListFilter {
   kind?: string;
@@ -29,7 +23,8 @@ export interface ListFilter {
   assignee?: string;
   unassigned?: boolean;
   queue?: string;
-  breached?: boolean;
+  /** Any clock breached, or one clock (R44). */
+  breached?: boolean | ClockName;
   limit?: number;
   cursor?: string;
   /** R46: only the items this bounded caller reaches. */
@@ -37,7 +32,7 @@ export interface ListFilter {
 }
 
 const SUMMARY_COLUMNS = `ref, kind, state, wait_type AS "waitType", highlighted, assignee, queue, needs_human AS "needsHuman",
-  title, category_id AS "categoryId", parent_ref AS "parentRef", due_at AS "dueAt", breached,
+  title, category_id AS "categoryId", parent_ref AS "parentRef", due_at AS "dueAt", breached, breached_clocks AS "breachedClocks",
   created_at AS "createdAt", updated_at AS "updatedAt", version`;
 
 export class ReadModelStore {
@@ -82,7 +77,8 @@ export class ReadModelStore {
     if (filter.categoryId) add('category_id = ?', filter.categoryId);
     if (filter.assignee) add('assignee = ?', filter.assignee);
     if (filter.queue) add('queue = ?', filter.queue);
-    if (filter.breached !== undefined) add('breached = ?', filter.breached);
+    if (typeof filter.breached === 'boolean') add('breached = ?', filter.breached);
+    else if (filter.breached) add('? = ANY(breached_clocks)', filter.breached);
     if (filter.unassigned) where.push('assignee IS NULL');
     if (filter.reach) {
       values.push(filter.reach.queues, filter.reach.id);

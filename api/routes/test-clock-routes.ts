@@ -71,6 +71,6 @@ function overdue(view: WorkItemView, nowMs: number): boolean {
   const past = (instant?: string) => instant !== undefined && Date.parse(instant) <= nowMs;
   if (view.state === 'waiting' && past(view.waitEndsAt)) return true;
   if (view.state === 'resolved' && past(view.feedbackWindowEndsAt)) return true;
-  const sla = view.sla;
-  return Boolean(sla?.clockRunning && !sla.breached && past(sla.dueAt));
+  const clocks = [view.sla, view.slas?.first_response, view.slas?.next_response];
+  return clocks.some((sla) => Boolean(sla?.clockRunning && !sla.breached && past(sla.dueAt)));
 }

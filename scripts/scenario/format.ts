@@ -39,6 +39,7 @@ import {
   WorkItemView,
 } from '../../api/schemas.js';
 import type { TimelineEntry } from '../../workflows/domain/item/types.js';
+import { CLOCK_NAMES } from '../../workflows/domain/sla/response-clocks.js';
 import { parseMatcher, resolvePath, type Matcher, type MatcherProblem } from './fields.js';
 import {
   CLOCK_TIME,
@@ -217,7 +218,7 @@ const FindStep = z
   });
 
 const LIST_RE = /^(inbox|owned-work|work-items|queue\/[A-Za-z0-9][A-Za-z0-9._@-]{0,127})$/;
-const ListQueryStep = ListQuery.omit({ limit: true, cursor: true }).extend({ breached: z.boolean().optional() });
+const ListQueryStep = ListQuery.omit({ limit: true, cursor: true }).extend({ breached: z.union([z.boolean(), z.enum(CLOCK_NAMES)]).optional() });
 
 /** The keys each step takes besides its keyword, and which of them it needs. */
 const MODIFIERS: Record<string, { allowed: string[]; required?: string[] }> = {

@@ -106,6 +106,12 @@ const ROWS: Row[] = [
   // R48: the codec server, for the admin and unbounded supervisors (every caller here but the admin is bounded)
   { operationId: 'postCodecDecode', body: () => ({ payloads: [] }), expect: ADMIN_ONLY(200) },
   { operationId: 'postCodecEncode', body: () => ({ payloads: [] }), expect: ADMIN_ONLY(200) },
+  // R45: the SLA simulator, for supervisors and the admin (integrations are no resources)
+  {
+    operationId: 'postSlaSimulations',
+    body: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', rule: { resolution: { target: 'P1D' } } }),
+    expect: { human: 403, supervisor: 200, robot: 403, integration: 403, admin: 200 },
+  },
   // lists
   { operationId: 'getInbox', expect: ALL(200) },
   { operationId: 'getOwnedWork', expect: ALL(200) },

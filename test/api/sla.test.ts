@@ -113,4 +113,41 @@ describe('SLA through the API', () => {
     expect(due).toContain(relaxed.ref);
     expect(due).not.toContain(paused.ref);
   });
+
+  it('R44: a first-response clock breached by its timer shows in the view, the lists, the search attributes and /metrics; an answered one does not', async () => {
+    const body = { name: 'Quick answers', sla: { target: 'P30D' }, slas: { first_response: { target: 'PT2S' }, next_response: { target: 'P1D' } } };
+    const put = await api.request('PUT', '/v1/categories/quick', { body });
+    expect(put.status).toBe(200);
+    expect(put.body.slas).toEqual(body.slas);
+    const late = (await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('quick') })).body;
+    const answered = (await api.request('POST', '/v1/work-items', { as: 'alice', body: ticket('quick') })).body;
+    expect(late.slas.first_response).toMatchObject({ target: 2000, clockRunning: true, breached: false });
+    expect(late.slas.resolution).toEqual(late.sla);
+    const reply = await api.request('POST', `/v1/work-items/${answered.ref}/emails`, { as: 'alice', body: { to: ['p@x.example'], subject: 'On it', body: 'Looking.' } });
+    expect(reply.body.slas.first_response).toMatchObject({ endedBy: 'responded', breached: false, clockRunning: false });
+
+    const breached = await api.eventually('the first-response breach', async () => {
+      const v = (await api.request('GET', `/v1/work-items/${late.ref}`, { as: 'alice' })).body;
+      return v.slas.first_response.breached && v;
+    });
+    expect(breached.slas.first_response.breachedAt).toBe(late.slas.first_response.dueAt);
+    expect(breached.sla.breached).toBe(false);
+    const list = async (q: string) => (await api.request('GET', `/v1/work-items?categoryId=quick&breached=${q}`, { as: 'alice' })).body.items.map((i: any) => i.ref);
+    expect(await list('first_response')).toEqual([late.ref]);
+    expect(await list('resolution')).toEqual([]);
+    expect(await list('true')).toEqual([late.ref]);
+    expect((await list('false')).sort()).toEqual([answered.ref]);
+    const bad = await api.request('GET', '/v1/work-items?breached=first', { as: 'alice' });
+    expect(bad.status).toBe(400);
+
+    const found = await api.eventually('visibility to index FirstResponseBreached', async () => {
+      const refs: string[] = [];
+      for await (const wf of api.service.client.workflow.list({ query: 'FirstResponseBreached = true' })) refs.push(wf.workflowId);
+      return refs.includes(late.ref) && refs;
+    });
+    expect(found).not.toContain(answered.ref);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(/work_items_breached_open_by_clock\{clock="first_response"\} [1-9]/);
+    expect(metrics).toMatch(/work_items_breached_open_by_clock\{clock="next_response"\} 0/);
+  });
 });

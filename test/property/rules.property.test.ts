@@ -302,12 +302,28 @@ const INVARIANTS: Invariant[] = [
   },
   {
     id: 'inv4',
-    rule: 'R39: the breach of the SLA clock is recorded once on the timeline, even when the rule changes (one clock per item today)',
+    rule: 'R39: the breach of the resolution clock is recorded once on the timeline, even when the rule changes',
     check: eachChange(({ before: b, after: a }) => {
-      const breaches = a.timeline.filter((e) => e.type === 'sla_breached');
-      return breaches.length > 1 && breaches.length > (b?.timeline.filter((e) => e.type === 'sla_breached').length ?? 0)
+      const resolutionBreaches = (x: WorkItem) => x.timeline.filter((e) => e.type === 'sla_breached' && e.clock === undefined);
+      const breaches = resolutionBreaches(a);
+      return breaches.length > 1 && breaches.length > (b ? resolutionBreaches(b).length : 0)
         ? `${a.ref} recorded sla_breached ${breaches.length} times (seqs ${breaches.map((e) => e.seq).join(', ')}); its category now ${a.category?.id ?? 'none'}`
         : undefined;
+    }),
+  },
+  {
+    id: 'inv4b',
+    rule: 'R44, R39: a response clock ends once an email goes out after its start, or the item resolves; first_response breaches at most once, and only before it ended',
+    check: eachChange(({ after: a }) => {
+      for (const name of ['first_response', 'next_response'] as const) {
+        const clock = a.clocks?.[name];
+        if (!clock || clock.removedAt) continue; // a removed clock is kept, inert, until its rule returns
+        const answered = a.lastEmailOutAt !== undefined && (name === 'first_response' ? a.lastEmailOutAt >= clock.startedAt : a.lastEmailOutAt > clock.startedAt);
+        if (!clock.endedBy && (answered || a.state === 'resolved' || a.state === 'closed')) return `${brief(a)} ${name} still runs (answered ${answered}, state ${a.state})`;
+        if (clock.breachedAt && clock.frozenAt && clock.breachedAt > clock.frozenAt) return `${brief(a)} ${name} breached at ${clock.breachedAt}, after it ended at ${clock.frozenAt}`;
+      }
+      const firstBreaches = a.timeline.filter((e) => e.type === 'sla_breached' && e.clock === 'first_response').length;
+      return firstBreaches > 1 ? `${brief(a)} recorded ${firstBreaches} first_response breaches` : undefined;
     }),
   },
   {

@@ -61,7 +61,13 @@ export const CATEGORIES = {
   lenient: { id: 'general', requireResolutionCommunication: false, feedbackWindowMs: 5 * DAY },
   strict: { id: 'strict', requireResolutionCommunication: true, feedbackWindowMs: 2 * DAY },
   instant: { id: 'instant', requireResolutionCommunication: false, feedbackWindowMs: 0, launchedCaseResolution: 'rejected' },
-  slaFast: { id: 'sla-fast', requireResolutionCommunication: false, feedbackWindowMs: DAY, sla: SLA_FAST },
+  slaFast: {
+    id: 'sla-fast',
+    requireResolutionCommunication: false,
+    feedbackWindowMs: DAY,
+    sla: SLA_FAST,
+    slas: { first_response: { ...SLA_FAST, targetMs: HOUR }, next_response: { ...SLA_SLOW, targetMs: 2 * HOUR } },
+  },
   slaSlow: { id: 'sla-slow', requireResolutionCommunication: false, feedbackWindowMs: 3 * DAY, sla: SLA_SLOW },
 } satisfies Record<string, CategorySnapshot | undefined>;
 export type CategoryKey = keyof typeof CATEGORIES;

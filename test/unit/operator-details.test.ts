@@ -86,6 +86,16 @@ describe('current details', () => {
     expect(line(operatorDetails(until, after(HOUR)), 'State')).toBe('- **State:** waiting: until, ends 2026-03-04 09:00:30 UTC');
   });
 
+  it('R44: each response clock has its line: due while it runs, answered or breached once it is', () => {
+    const category: CategorySnapshot = { ...WITH_SLA, slas: { first_response: { targetMs: HOUR, addWaitingTime: false, stopOn: [], atRiskShare: 1 } } };
+    const running = run(todoTicket({ category }), [[alice, { type: 'pickUp' }]]);
+    expect(line(operatorDetails(running, after(10 * 60_000)), 'SLA first response')).toBe('- **SLA first response:** due 2026-03-02 10:00 UTC');
+    const breached = onDeadline(running, after(2 * HOUR));
+    expect(line(operatorDetails(breached, after(2 * HOUR)), 'SLA first response')).toBe('- **SLA first response:** due 2026-03-02 10:00 UTC · **BREACHED** at 2026-03-02 10:00 UTC');
+    const answered = applyCommand(breached, alice, { type: 'sendEmail', to: ['a@x.example'], subject: 'Hi', body: 'Late, sorry.' }, after(3 * HOUR));
+    expect(line(operatorDetails(answered, after(3 * HOUR)), 'SLA first response')).toBe('- **SLA first response:** answered 2026-03-02 12:00 UTC · **BREACHED** at 2026-03-02 10:00 UTC');
+  });
+
   it('R38: while the SLA clock is stopped the details show the banner instead of a due date', () => {
     const details = operatorDetails(waitingTicket({ category: WITH_SLA }), after(5 * HOUR));
     expect(line(details, 'SLA')).toBe('- **SLA:** Waiting: Paused 7h 58m before due');

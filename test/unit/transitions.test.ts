@@ -504,7 +504,7 @@ describe('R34, R35: inbound email', () => {
     expect(r.item.fields).toEqual(fields);
   });
 
-  it('R35: an email to an in_progress item is attached and changes only the timeline (and its bookkeeping: seen ids, the Message-ID a reply threads to)', () => {
+  it('R35: an email to an in_progress item is attached and changes only the timeline (and its bookkeeping: seen ids, the Message-ID a reply threads to, when it last received one)', () => {
     const before = inProgressTicket();
     const mail = email({ messageId: '<m9@example.com>', subject: 'More', body: 'Another detail.' });
     const r = receiveEmail(before, mail, NOW);
@@ -518,6 +518,7 @@ describe('R34, R35: inbound email', () => {
       timelineLength: before.timelineLength + 1,
       seenMessageIds: ['<m9@example.com>'],
       replyTo: '<m9@example.com>',
+      lastEmailInAt: NOW.toISOString(),
       updatedAt: NOW.toISOString(),
       version: before.version + 1,
     });

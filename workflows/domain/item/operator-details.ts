@@ -8,6 +8,7 @@
 // state, its Update results or its continue-as-new input.
 
 import { figures } from '../sla/sla.js';
+import { responseFigures, shownClocks, type ResponseClock, type ResponseClockName } from '../sla/response-clocks.js';
 import type { WorkItem, WorkItemInput } from './types.js';
 
 /** Temporal keeps a summary's payload (a JSON string) to 400 bytes by default: stay well inside. */
@@ -53,6 +54,7 @@ export function operatorDetails(item: WorkItem, now: Date): string {
   if (item.waitEndedReason && item.state !== 'waiting') lines.push(`**Last wait ended:** ${item.waitEndedReason}`);
   const sla = slaLine(item, now);
   if (sla) lines.push(`**SLA:** ${sla}`);
+  for (const [name, clock] of shownClocks(item.clocks)) lines.push(`**SLA ${name.replace('_', ' ')}:** ${responseLine(name, clock, now)}`);
   lines.push(...caseLines(item));
   if (item.parentRef) lines.push(`**Parent:** ${item.parentRef}`);
   if (item.childRefs.length) lines.push(`**Children:** ${refs(item.childRefs)}`);
@@ -102,6 +104,20 @@ function slaLine(item: WorkItem, now: Date): string | undefined {
   else parts.push(item.sla.frozenAt ? 'clock stopped at close' : `clock stopped (${item.sla.stops.at(-1)?.reason ?? item.state})`);
   if (f.breached) parts.push(`**BREACHED** at ${at(f.breachedAt!)}`);
   else if (f.atRisk) parts.push(`at risk since ${at(f.atRiskAt!)}`);
+  return parts.join(' · ');
+}
+
+/** R44: a response clock's line: due or banner while it runs or waits, how it ended, its breach. */
+function responseLine(name: ResponseClockName, clock: ResponseClock, now: Date): string {
+  const f = responseFigures(name, clock, now);
+  const parts: string[] = [];
+  if (f.dueAt) parts.push(`due ${at(f.dueAt)}`);
+  else if (f.banner) parts.push(f.banner);
+  else if (clock.endedBy) parts.push(clock.endedBy === 'responded' ? `answered ${at(clock.frozenAt!)}` : 'ended at the resolution');
+  else parts.push(`clock stopped (${clock.stops.at(-1)?.reason ?? ''})`);
+  if (f.breached) parts.push(`**BREACHED** at ${at(f.breachedAt!)}`);
+  else if (f.atRisk) parts.push(`at risk since ${at(f.atRiskAt!)}`);
+  if (f.breaches) parts.push(`${f.breaches} breached in all`);
   return parts.join(' · ');
 }
 

@@ -14,6 +14,7 @@ export function record(item: WorkItem, actor: Actor, at: string, entry: NewEntry
     timeline: [...item.timeline, { seq, at, by: actor.id, ...entry } as TimelineEntry],
     timelineLength: seq,
     spell: trackCommunication(item.spell, seq, entry),
+    ...(entry.type === 'email_in' ? { lastEmailInAt: at } : entry.type === 'email_out' ? { lastEmailOutAt: at } : {}),
     updatedAt: at,
   };
 }

@@ -3,6 +3,7 @@
 import type { CaseFlow } from '../case/flow.js';
 import type { ProcessDefinition } from '../case/process-definition.js';
 import type { SlaClock, SlaRule } from '../sla/sla.js';
+import type { ClockName, ResponseClocks, ResponseRules } from '../sla/response-clocks.js';
 
 export { KINDS, STATES, WAIT_TYPES, RESOLUTION_METHODS, WAIT_END_REASONS } from './words.js';
 export type { Kind, State, WaitType, ResolutionMethod, WaitEndReason } from './words.js';
@@ -27,6 +28,8 @@ export interface CategorySnapshot {
   feedbackWindowMs: number;
   /** The due-date rule (R36), with its calendar copied in. */
   sla?: SlaRule;
+  /** R44: the rules of the response clocks, with their calendars copied in. */
+  slas?: ResponseRules;
   /** R33: how a ticket resolves when the case it launched resolves (absent: customer_communication). */
   launchedCaseResolution?: 'customer_communication' | 'no_customer_response' | 'rejected';
 }
@@ -217,6 +220,11 @@ export interface WorkItem {
   submittedAt?: string;
   /** The SLA clock, from submission, when the category has a due-date rule (R36-R40). */
   sla?: SlaClock;
+  /** R44: the response clocks, when the category has rules for them. */
+  clocks?: ResponseClocks;
+  /** When the item last received and last sent an email: what the response clocks follow (R44). */
+  lastEmailInAt?: string;
+  lastEmailOutAt?: string;
   resolvedAt?: string;
   /** The resource (human or robot) who resolved it, if one did. */
   resolvedBy?: string;
@@ -325,8 +333,11 @@ export interface WorkItemSummary {
   title: string | null;
   categoryId: string | null;
   parentRef: string | null;
+  /** The earliest due date of any running clock (R44). */
   dueAt: string | null;
+  /** Any clock breached; which ones (R44). */
   breached: boolean;
+  breachedClocks: ClockName[];
   createdAt: string;
   updatedAt: string;
   version: number;

@@ -2,6 +2,7 @@
 // and the summary row of the read model (R41).
 
 import { figures, type SlaFigures } from '../sla/sla.js';
+import { CLOCK_NAMES, responseFigures, shownClocks, type ClockName, type ResponseClockName, type ResponseFigures } from '../sla/response-clocks.js';
 import { missingForSubmit } from './required-fields.js';
 import type { DeliveryUpdate, EditableFields, State, WaitType, WorkItem, WorkItemSummary } from './types.js';
 
@@ -21,6 +22,8 @@ export interface WorkItemView extends Direct, EditableFields {
   categoryId?: string;
   submittedAt?: string;
   sla?: SlaFigures;
+  /** R44: every clock the item has, `resolution` being `sla`. */
+  slas?: { resolution?: SlaFigures } & Partial<Record<ResponseClockName, ResponseFigures>>;
   /** Stored entries tagged as the resolution since the last store; the API applies them. */
   resolutionTags?: number[];
   /** Delivery outcomes of stored `email_out` entries since the last store; the API applies them. */
@@ -82,6 +85,7 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     processId: item.processId,
     submittedAt: item.submittedAt,
     ...(item.sla ? { sla: figures(item.sla, now) } : {}),
+    ...slasOf(item, now),
     resolutionMethod: item.resolutionMethod,
     resolutionReason: item.resolutionReason,
     resolvedAt: item.resolvedAt,
@@ -103,6 +107,14 @@ export function toView(item: WorkItem, now: Date): WorkItemView {
     updatedAt: item.updatedAt,
     version: item.version,
   };
+}
+
+function slasOf(item: WorkItem, now: Date): Pick<WorkItemView, 'slas'> {
+  const shown = shownClocks(item.clocks);
+  if (!item.sla && shown.length === 0) return {};
+  const slas: NonNullable<WorkItemView['slas']> = item.sla ? { resolution: figures(item.sla, now) } : {};
+  for (const [name, clock] of shown) slas[name] = responseFigures(name, clock, now);
+  return { slas };
 }
 
 /** R43: an imported item past draft that lacks fields R5 asks for lists them. */
@@ -155,10 +167,26 @@ export function summaryOfView(view: WorkItemView): WorkItemSummary {
     title: view.title ?? view.shortDescription ?? null,
     categoryId: view.categoryId ?? null,
     parentRef: view.parentRef ?? null,
-    dueAt: view.sla?.dueAt ?? null,
-    breached: view.sla?.breached ?? false,
+    dueAt: earliestDue(view),
+    breached: breachedClocks(view).length > 0,
+    breachedClocks: breachedClocks(view),
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
     version: view.version,
   };
+}
+
+/** R44: the lists sort by the earliest due date of any running clock. */
+function earliestDue(view: WorkItemView): string | null {
+  const dues = CLOCK_NAMES.map((name) => (name === 'resolution' ? view.sla : view.slas?.[name])?.dueAt).filter((d): d is string => d !== undefined);
+  return dues.length ? dues.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
+}
+
+/** The clocks that breached (`next_response` in any of its cycles). */
+function breachedClocks(view: WorkItemView): ClockName[] {
+  return CLOCK_NAMES.filter((name) => {
+    if (name === 'resolution') return view.sla?.breached === true;
+    const f = view.slas?.[name];
+    return !!f && (f.breached || (f.breaches ?? 0) > 0);
+  });
 }

@@ -3,7 +3,7 @@
 // window (R21: closed), and the SLA's marks (R37-R39, sla-transitions.ts). The workflow keeps one
 // durable timer on `nextDeadline`.
 
-import { nextSlaDeadlineOf, reconcileSla, slaMarkAt } from '../sla/sla-transitions.js';
+import { nextNamedSlaDeadline, nextSlaDeadlineOf, reconcileSla, slaMarkAt } from '../sla/sla-transitions.js';
 import { asChange, record } from '../item/timeline.js';
 import { SYSTEM, type WorkItem } from '../item/types.js';
 import { close } from './resolution.js';
@@ -21,7 +21,7 @@ export function nextDeadline(item: WorkItem): number | undefined {
 /** `nextDeadline` and which deadline it is, so the workflow's timer says what it waits for. */
 export interface NamedDeadline {
   at: number;
-  /** `wait end (until)`, `wait end (more_info)`, `feedback window end`, `SLA at risk` or `SLA breach`. */
+  /** `wait end (until)`, `wait end (more_info)`, `feedback window end`, `SLA at risk`, `SLA breach`, `SLA first_response breach`... */
   what: string;
 }
 
@@ -33,9 +33,7 @@ export function nextNamedDeadline(item: WorkItem): NamedDeadline | undefined {
     const what = item.state === 'resolved' ? 'feedback window end' : `wait end (${item.wait!.type}${item.wait!.closeIfNoResponse ? ', closes if no response' : ''})`;
     return { at, what };
   }
-  // As `nextSlaDeadline` chooses: the at-risk mark first (unless its share is the whole target), then the breach.
-  const clock = item.sla!;
-  return { at, what: !clock.atRiskAt && clock.rule.atRiskShare < 1 ? 'SLA at risk' : 'SLA breach' };
+  return nextNamedSlaDeadline(item)!;
 }
 
 function ownDeadline(item: WorkItem): number | undefined {

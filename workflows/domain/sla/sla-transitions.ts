@@ -1,28 +1,74 @@
 // How an item's SLA clock follows the item (R36-R39): after every change the clock is
 // reconciled with the item's state (started at submission, stopped while a listed wait or the
 // resolution lasts, restarted after, frozen at close, recomputed when the category's rule
-// changes), and the at-risk and breach marks are recorded once when their instants come.
+// changes), and the at-risk and breach marks are recorded once when their instants come. The
+// response clocks (R44, response-clocks.ts) follow the same way, each with its own entries.
 
 import { dueAt, figures, isRunning, marksDue, nextSlaDeadline, reviseMarks, shouldRun, stopReason, type SlaClock } from './sla.js';
+import { nextResponseDeadline, reconcileResponseClock, RESPONSE_CLOCKS, responseMarkDue, type ResponseClockName } from './response-clocks.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type WorkItem } from '../item/types.js';
 
 export function nextSlaDeadlineOf(item: WorkItem): number | undefined {
-  return item.sla ? nextSlaDeadline(item.sla) : undefined;
+  return nextNamedSlaDeadline(item)?.at;
 }
 
-/** Records the next SLA mark (at risk, then breached) that falls due at `at`. */
+/** The next SLA mark's instant, and which clock and mark it is. */
+export function nextNamedSlaDeadline(item: WorkItem): { at: number; what: string } | undefined {
+  const own = item.sla ? nextSlaDeadline(item.sla) : undefined;
+  const response = nextResponseDeadline(item.clocks);
+  if (response && (own === undefined || response.at < own)) {
+    const clock = item.clocks![response.clock]!;
+    return { at: response.at, what: `SLA ${response.clock} ${!clock.atRiskAt && clock.rule.atRiskShare < 1 ? 'at risk' : 'breach'}` };
+  }
+  if (own === undefined) return undefined;
+  // As `nextSlaDeadline` chooses: the at-risk mark first (unless its share is the whole target), then the breach.
+  return { at: own, what: !item.sla!.atRiskAt && item.sla!.rule.atRiskShare < 1 ? 'SLA at risk' : 'SLA breach' };
+}
+
+/** Records the next SLA mark (at risk, then breached) that falls due at `at`: the resolution clock's first. */
 export function slaMarkAt(item: WorkItem, at: string): WorkItem {
   const clock = item.sla;
   const mark = clock && marksDue(clock, Date.parse(at))[0];
-  if (!clock || !mark) return item;
+  if (!clock || !mark) return responseMarkAt(item, at);
   if (mark === 'at_risk') {
     return record({ ...item, sla: { ...clock, atRiskAt: at } }, SYSTEM, at, { type: 'sla_at_risk', dueAt: isoOrNull(dueAt(clock)) });
   }
   return record({ ...item, sla: { ...clock, breachedAt: at } }, SYSTEM, at, { type: 'sla_breached', dueAt: isoOrNull(dueAt(clock)) });
 }
 
+function responseMarkAt(item: WorkItem, at: string): WorkItem {
+  const due = responseMarkDue(item.clocks, Date.parse(at));
+  if (!due) return item;
+  const clock = item.clocks![due.clock]!;
+  const marked = due.mark === 'at_risk' ? { ...clock, atRiskAt: at } : { ...clock, breachedAt: at };
+  const entry = { type: due.mark === 'at_risk' ? ('sla_at_risk' as const) : ('sla_breached' as const), clock: due.clock, dueAt: isoOrNull(dueAt(clock)) };
+  return record({ ...item, clocks: { ...item.clocks, [due.clock]: marked } }, SYSTEM, at, entry);
+}
+
+/** Every clock of the item brought up to date with its state at `at`. */
 export function reconcileSla(item: WorkItem, at: string): WorkItem {
+  return reconcileResponseClocks(reconcileResolutionClock(item, at), at);
+}
+
+function reconcileResponseClocks(item: WorkItem, at: string): WorkItem {
+  if (!item.clocks && !item.category?.slas) return item;
+  const situation = { state: item.state, waitType: item.wait?.type, submittedAt: item.submittedAt, lastEmailInAt: item.lastEmailInAt, lastEmailOutAt: item.lastEmailOutAt };
+  let next = item;
+  const clocks: Partial<Record<ResponseClockName, NonNullable<WorkItem['clocks']>[ResponseClockName]>> = { ...item.clocks };
+  for (const name of RESPONSE_CLOCKS) {
+    const { clock, entries } = reconcileResponseClock(name, item.category?.slas?.[name], clocks[name], situation, at);
+    if (clock === clocks[name]) continue;
+    if (clock) clocks[name] = clock;
+    else delete clocks[name];
+    for (const entry of entries) next = record(next, SYSTEM, at, entry);
+  }
+  if (next === item && Object.keys(clocks).every((name) => clocks[name as ResponseClockName] === item.clocks?.[name as ResponseClockName])) return item;
+  const { clocks: _dropped, ...rest } = next;
+  return Object.keys(clocks).length ? { ...rest, clocks } : rest;
+}
+
+function reconcileResolutionClock(item: WorkItem, at: string): WorkItem {
   const rule = item.category?.sla;
   let clock = item.sla;
   if (!rule) {

@@ -130,6 +130,17 @@ export function figures(clock: SlaClock, now: Date): SlaFigures {
   };
 }
 
+/**
+ * Where the clock stands at `asOfMs` (or where it stopped: its open stop, or its end): the instant
+ * it reached or reaches its target had it run on, and the clock time left (negative: late by).
+ */
+export function standing(clock: SlaClock, asOfMs: number): { dueAt: number; remainingMs: number } {
+  const stop = openStop(clock);
+  const endMs = stop ? Date.parse(stop.from) : clock.frozenAt ? Math.min(Date.parse(clock.frozenAt), asOfMs) : asOfMs;
+  const remainingMs = clock.rule.targetMs - elapsedAt(clock, endMs);
+  return { dueAt: clock.breachedAt ? Date.parse(clock.breachedAt) : advance(clock.rule, endMs, remainingMs), remainingMs };
+}
+
 /** R38: `Waiting: Paused 3h 20m before due` / `Waiting: Paused 1h 5m after due`. */
 export function banner(remainingMs: number): string {
   const minutes = Math.floor(Math.abs(remainingMs) / 60_000);
