@@ -4,7 +4,8 @@
 
 import { TEXT_REF_PREFIX } from '../store/text-ref.js';
 import { OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { Request, Router } from 'express';
+import { once } from 'node:events';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Caller, CallerKind } from './caller.js';
 import { ApiError, ERROR_STATUS, fromZod, invalid, type ErrorCode, type RequestPart } from './errors.js';
@@ -40,6 +41,21 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
   /** Refusals this route may answer beyond those every route of its shape may. */
   refusals?: ErrorCode[];
   handler: (ctx: RouteContext<z.output<B>, z.output<Q>>) => Promise<unknown>;
+}
+
+/**
+ * A success body written as it is produced: its parts are pieces of one JSON text, sent one at a
+ * time, so a long answer (a simulation over a year of items) is never held whole. Under an
+ * Idempotency-Key it is collected, as the first answer must be kept.
+ */
+export class StreamedJson {
+  constructor(readonly parts: () => AsyncIterable<string>) {}
+
+  async collect(): Promise<unknown> {
+    let text = '';
+    for await (const part of this.parts()) text += part;
+    return JSON.parse(text);
+  }
 }
 
 export const EVERYONE: CallerKind[] = ['human', 'robot', 'integration', 'admin'];
@@ -122,8 +138,13 @@ export class Routes {
         status,
         body: await spec.handler({ body, query, params: path, caller, idempotencyKey }),
       });
-      const answer = key ? await this.idempotency.once(caller.id, key, fingerprint(req), execute) : { ...(await execute()), replayed: false };
+      const kept = async (idempotencyKey?: string) => {
+        const answer = await execute(idempotencyKey);
+        return answer.body instanceof StreamedJson ? { ...answer, body: await answer.body.collect() } : answer;
+      };
+      const answer = key ? await this.idempotency.once(caller.id, key, fingerprint(req), kept) : { ...(await execute()), replayed: false };
       if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      if (answer.body instanceof StreamedJson) return stream(res.status(answer.status), answer.body);
       res.status(answer.status).json(answer.body);
     });
   }
@@ -143,6 +164,20 @@ export class Routes {
       registry.registerPath(config);
     }
     return new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', info, servers: [{ url: '/' }] });
+  }
+}
+
+/** Writes a streamed body, waiting for the client to drain; a failure past the first part cuts the connection (the status is sent). */
+async function stream(res: Response, body: StreamedJson): Promise<void> {
+  res.type('application/json');
+  try {
+    for await (const part of body.parts()) {
+      if (!res.write(part)) await once(res, 'drain');
+    }
+    res.end();
+  } catch (error) {
+    if (!res.headersSent) throw error;
+    res.destroy(error as Error);
   }
 }
 

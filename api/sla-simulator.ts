@@ -67,15 +67,18 @@ export async function* simulate(deps: SimulationDeps, scope: SimulationScope, as
   }
 }
 
-/** The whole answer of POST /v1/sla/simulations: every row, and the totals by clock and by queue. */
-export async function simulation(deps: SimulationDeps, scope: SimulationScope, asOf: Date): Promise<{ items: SimulatedClock[]; totals: Totals }> {
-  const items: SimulatedClock[] = [];
+/**
+ * The answer of POST /v1/sla/simulations as pieces of its JSON text, `{ items: [...], totals }`:
+ * each item's rows as soon as it is replayed, the totals last, so memory holds one page.
+ */
+export async function* simulationJson(deps: SimulationDeps, scope: SimulationScope, asOf: Date): AsyncGenerator<string> {
   const totals = new Totals();
+  let first = true;
+  yield '{"items":[';
   for await (const rows of simulate(deps, scope, asOf)) {
-    for (const row of rows) {
-      items.push(row);
-      totals.add(row.clock, row.queue, row.actual ?? undefined, row.simulated ?? undefined);
-    }
+    for (const row of rows) totals.add(row.clock, row.queue, row.actual ?? undefined, row.simulated ?? undefined);
+    yield `${first ? '' : ','}${rows.map((row) => JSON.stringify(row)).join(',')}`;
+    first = false;
   }
-  return { items, totals };
+  yield `],"totals":${JSON.stringify({ byClock: totals.byClock, byQueue: totals.byQueue })}}`;
 }

@@ -14,8 +14,8 @@
 //      over the heap at the start (after a GC), and the heap still held at the end (after a GC).
 //   3. Streamed again with a GC every 250 items: the heap it really holds (live) as it goes, which the
 //      peak of step 2 hides under garbage V8 has not collected yet.
-//   4. The same with `simulation()`, which the HTTP route runs: every row held for the answer
-//      (the contrast: its memory grows with the items).
+//   4. The HTTP route's answer, `simulationJson()`: the JSON text part by part as the route writes
+//      it to the client (here counted and dropped), with a GC every 250 items as in step 3.
 // SIM_NODE_FLAGS adds node flags to the measuring children (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 // Prints the figures and the ratios 10,000 / 1,000 (about 1 when memory is flat) and writes
 // bench/results/sla-simulation-<time>.json.
@@ -23,7 +23,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { simulation, simulate } from '../api/sla-simulator.js';
+import { simulate, simulationJson } from '../api/sla-simulator.js';
 import { ConfigStore } from '../api/config-store.js';
 import { Tallies, readOnly } from '../scripts/sla-simulate.js';
 import { migrate } from '../store/db/migrate.js';
@@ -53,7 +53,7 @@ const QUEUES = ['billing', 'desk', 'claims'];
 const agent: Actor = { id: 'agent', kind: 'human', roles: [] };
 const thisFile = fileURLToPath(import.meta.url);
 
-type Mode = 'stream' | 'live' | 'collect';
+type Mode = 'stream' | 'live' | 'route';
 /** A GC every this many items in `live` mode, the heap measured after each. */
 const LIVE_EVERY = 250;
 
@@ -100,7 +100,7 @@ async function measure(databaseUrl: string, categoryId: string, mode: Mode): Pro
     let held: unknown;
     let peakLive = 0;
     const breached = { now: 0, proposed: 0 };
-    if (mode !== 'collect') {
+    if (mode !== 'route') {
       const tallies = new Tallies();
       for await (const itemRows of simulate(deps, scope, END)) {
         items++;
@@ -114,18 +114,28 @@ async function measure(databaseUrl: string, categoryId: string, mode: Mode): Pro
       for (const t of Object.values(tallies.totals.byClock)) (breached.now += t.breachedNow), (breached.proposed += t.breachedProposed);
       held = tallies;
     } else {
-      const answer = await simulation(deps, scope, END);
-      items = new Set(answer.items.map((r) => r.ref)).size;
-      rows = answer.items.length;
-      for (const t of Object.values(answer.totals.byClock)) (breached.now += t.breachedNow), (breached.proposed += t.breachedProposed);
-      held = answer;
+      let last = '';
+      for await (const part of simulationJson(deps, scope, END)) {
+        if (last) {
+          items++;
+          rows += (last.match(/"clock":/g) ?? []).length;
+          if (items % LIVE_EVERY === 0) {
+            gc();
+            peakLive = Math.max(peakLive, process.memoryUsage().heapUsed - start.heapUsed);
+          }
+        }
+        last = part.startsWith('{"items":[') ? '' : part;
+      }
+      const totals = JSON.parse(last.slice('],"totals":'.length, -1)) as { byClock: Record<string, { breachedNow: number; breachedProposed: number }> };
+      for (const t of Object.values(totals.byClock)) (breached.now += t.breachedNow), (breached.proposed += t.breachedProposed);
+      held = totals;
     }
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     sample();
     gc();
     const heapHeldAtEnd = process.memoryUsage().heapUsed - start.heapUsed;
-    void held; // what the run holds at its end (the totals; for `collect`, every row) is alive until here
+    void held; // what the run holds at its end (the totals) is alive until here
     return {
       mode,
       items,
@@ -136,7 +146,7 @@ async function measure(databaseUrl: string, categoryId: string, mode: Mode): Pro
       peakRssBytes: peakRss,
       peakHeapGrowthBytes: peakHeap - start.heapUsed,
       heapHeldAtEndBytes: Math.max(0, heapHeldAtEnd),
-      ...(mode === 'live' ? { peakLiveHeapGrowthBytes: Math.max(peakLive, heapHeldAtEnd, 0) } : {}),
+      ...(mode !== 'stream' ? { peakLiveHeapGrowthBytes: Math.max(peakLive, heapHeldAtEnd, 0) } : {}),
       breached,
     };
   } finally {
@@ -253,16 +263,17 @@ export async function runSlaSimulation(): Promise<void> {
     const seeded = await seed(db.url);
     console.log(`\nSLA simulation (R45): seeded ${seeded.items} items, ${seeded.timelineEntries} timeline entries in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const runs: Record<string, Measured> = {};
-    for (const mode of ['stream', 'live', 'collect'] as const) {
+    for (const mode of ['stream', 'live', 'route'] as const) {
       for (const [size, categoryId] of [[SMALL, 'sim-small'], [LARGE, 'sim-large']] as const) {
         const m = await child(db.url, categoryId, mode);
         runs[`${mode} ${size}`] = m;
-        const name = { stream: 'CLI (simulate, streamed)', live: 'CLI, a GC every 250 items', collect: 'API (simulation, all rows)' }[mode];
+        const name = { stream: 'CLI (simulate, streamed)', live: 'CLI, a GC every 250 items', route: 'API route (streamed JSON)' }[mode];
         console.log(
           `  ${name.padEnd(26)} ${String(m.items).padStart(6)} items: ${m.itemsPerSecond.toFixed(0)} items/s (${m.seconds.toFixed(1)} s); ` +
             (mode === 'live'
               ? `peak live heap growth ${mb(m.peakLiveHeapGrowthBytes!)} MB, held at the end ${mb(m.heapHeldAtEndBytes)} MB`
-              : `peak RSS ${mb(m.peakRssBytes)} MB (start ${mb(m.rssStartBytes)}), peak heap growth ${mb(m.peakHeapGrowthBytes)} MB, heap held at the end ${mb(m.heapHeldAtEndBytes)} MB; ` +
+              : `peak RSS ${mb(m.peakRssBytes)} MB (start ${mb(m.rssStartBytes)}), peak heap growth ${mb(m.peakHeapGrowthBytes)} MB, ` +
+                `${mode === 'route' ? `peak live heap growth ${mb(m.peakLiveHeapGrowthBytes!)} MB, ` : ''}heap held at the end ${mb(m.heapHeldAtEndBytes)} MB; ` +
                 `breaches now ${m.breached.now}, proposed ${m.breached.proposed}`),
         );
       }
@@ -273,9 +284,9 @@ export async function runSlaSimulation(): Promise<void> {
       'streamed peak heap growth 10k/1k': ratio('stream', 'peakHeapGrowthBytes'),
       'streamed items/s 10k/1k': ratio('stream', 'itemsPerSecond'),
       'streamed peak live heap 10k/1k': ratio('live', 'peakLiveHeapGrowthBytes'),
-      'all rows peak RSS 10k/1k': ratio('collect', 'peakRssBytes'),
-      'all rows peak heap growth 10k/1k': ratio('collect', 'peakHeapGrowthBytes'),
-      'all rows heap held 10k/1k': ratio('collect', 'heapHeldAtEndBytes'),
+      'route peak RSS 10k/1k': ratio('route', 'peakRssBytes'),
+      'route peak live heap 10k/1k': ratio('route', 'peakLiveHeapGrowthBytes'),
+      'route heap held 10k/1k': ratio('route', 'heapHeldAtEndBytes'),
     };
     for (const [name, value] of Object.entries(ratios)) console.log(`  ${name}: ${value.toFixed(2)}x`);
     const throughput = Object.fromEntries(Object.entries(runs).filter(([name]) => !name.startsWith('live')).map(([name, m]) => [`${name} items/s`, m.itemsPerSecond]));

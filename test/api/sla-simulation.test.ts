@@ -79,6 +79,7 @@ describe('the simulator (R45)', () => {
     const to = (await api.request('GET', '/v1/test/clock')).body.now;
     const res = await simulate({ categoryId: 'hr', from, to, rule: OWN_RULE }, 'sam');
     expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBe('chunked'); // streamed as the items are replayed
     const rows = res.body.items as Array<{ ref: string; clock: string; actual: unknown; simulated: unknown }>;
     expect(new Set(rows.map((r) => r.ref)).size).toBe(6);
     expect(rows).toHaveLength(18); // six items, three clocks each
@@ -130,6 +131,17 @@ describe('the simulator (R45)', () => {
     const empty = await simulate({ categoryId: 'empty', from, to, rule: { resolution: { target: 'PT1H' } } });
     expect(empty.status).toBe(200);
     expect(empty.body).toEqual({ items: [], totals: { byClock: {}, byQueue: {} } });
+  });
+
+  it('R45: a simulation under an Idempotency-Key answers the same, and a repeat replays that answer', async () => {
+    const to = (await api.request('GET', '/v1/test/clock')).body.now;
+    const body = { categoryId: 'hr', from, to, rule: OWN_RULE };
+    const first = await api.request('POST', '/v1/sla/simulations', { body, headers: { 'idempotency-key': 'sim-1' } });
+    const again = await api.request('POST', '/v1/sla/simulations', { body, headers: { 'idempotency-key': 'sim-1' } });
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(18);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
   });
 
   it('R45, R46: only supervisors and the admin simulate', async () => {

@@ -160,7 +160,23 @@ export class WorkflowHarness {
 
   /** The view of the item as its workflow holds it now (the diagnostics Query). */
   async view(handle: ItemHandle): Promise<WorkItemView> {
-    return this.viewOf(await this.env.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(itemQuery)));
+    return this.viewOf(await this.itemOf(handle));
+  }
+
+  /** The item as its workflow holds it (the diagnostics Query), within a deadline. */
+  private itemOf(handle: ItemHandle): Promise<WorkItem> {
+    return this.env.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(itemQuery));
+  }
+
+  /** The same, asked again while the test server leaves the Query unanswered (see `until`), for up to 30 s. */
+  private async settledItemOf(handle: ItemHandle): Promise<WorkItem> {
+    for (const deadline = Date.now() + 30_000; ; ) {
+      try {
+        return await this.itemOf(handle);
+      } catch (error) {
+        if (!unanswered(error) || Date.now() > deadline) throw error;
+      }
+    }
   }
 
   /**
@@ -209,11 +225,7 @@ export class WorkflowHarness {
       try {
         last = await this.view(handle);
       } catch (error) {
-        // The test server can lose a Query sent while a run continues as new (it gets no answer),
-        // and a worker refuses one whose history took its run past it: ask again.
-        const e = error as Error & { code?: number; cause?: Error & { code?: number } };
-        const unanswered = e.code === 4 || e.cause?.code === 4 || /deadline|went past its history/i.test(`${e.message} ${e.cause?.message ?? ''}`);
-        if (!unanswered) throw error;
+        if (!unanswered(error)) throw error;
         continue;
       }
       if (predicate(last)) return last;
@@ -229,7 +241,7 @@ export class WorkflowHarness {
    */
   async replayAll(): Promise<{ replayed: number; children: number; errors: string[] }> {
     const started = [...this.handles];
-    const items = await Promise.all(started.map((handle) => handle.query(itemQuery)));
+    const items = await Promise.all(started.map((handle) => this.settledItemOf(handle)));
     const children = items.flatMap((item) => item.childRefs.map((ref) => this.handleOf(ref)));
     const histories = await Promise.all([...started, ...children].map(async (handle) => ({ workflowId: handle.workflowId, history: await handle.fetchHistory() })));
     const errors: string[] = [];
@@ -264,3 +276,12 @@ export const quietLogger = {
   warn: () => undefined,
   error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta),
 };
+
+/**
+ * The test server can lose a Query sent while a run continues as new (it gets no answer, and the
+ * deadline passes), and a worker refuses one whose history took its run past it: ask again.
+ */
+function unanswered(error: unknown): boolean {
+  const e = error as Error & { code?: number; cause?: Error & { code?: number } };
+  return e.code === 4 || e.cause?.code === 4 || /deadline|went past its history/i.test(`${e.message} ${e.cause?.message ?? ''}`);
+}
