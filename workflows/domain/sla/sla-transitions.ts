@@ -5,7 +5,7 @@
 // response clocks (R44, response-clocks.ts) follow the same way, each with its own entries.
 
 import { dueAt, figures, isRunning, marksDue, nextSlaDeadline, reviseMarks, shouldRun, stopReason, type SlaClock } from './sla.js';
-import { nextResponseDeadline, reconcileResponseClock, RESPONSE_CLOCKS, responseMarkDue, type ResponseClockName } from './response-clocks.js';
+import { nextResponseDeadline, reconcileResponseClock, RESPONSE_CLOCKS, responseMarkDue, type ResponseClocks } from './response-clocks.js';
 import { record } from '../item/timeline.js';
 import { SYSTEM, type WorkItem } from '../item/types.js';
 
@@ -55,15 +55,17 @@ function reconcileResponseClocks(item: WorkItem, at: string): WorkItem {
   if (!item.clocks && !item.category?.slas) return item;
   const situation = { state: item.state, waitType: item.wait?.type, submittedAt: item.submittedAt, lastEmailInAt: item.lastEmailInAt, lastEmailOutAt: item.lastEmailOutAt };
   let next = item;
-  const clocks: Partial<Record<ResponseClockName, NonNullable<WorkItem['clocks']>[ResponseClockName]>> = { ...item.clocks };
+  let changed = false;
+  const clocks: ResponseClocks = { ...item.clocks };
   for (const name of RESPONSE_CLOCKS) {
     const { clock, entries } = reconcileResponseClock(name, item.category?.slas?.[name], clocks[name], situation, at);
     if (clock === clocks[name]) continue;
+    changed = true;
     if (clock) clocks[name] = clock;
     else delete clocks[name];
     for (const entry of entries) next = record(next, SYSTEM, at, entry);
   }
-  if (next === item && Object.keys(clocks).every((name) => clocks[name as ResponseClockName] === item.clocks?.[name as ResponseClockName])) return item;
+  if (!changed) return item;
   const { clocks: _dropped, ...rest } = next;
   return Object.keys(clocks).length ? { ...rest, clocks } : rest;
 }
