@@ -2,7 +2,8 @@
 // routes behind bearer authentication. Request logs never carry credentials.
 
 import express, { type Express } from 'express';
-import type pg from 'pg';
+import pg from 'pg';
+import { Client } from '@temporalio/client';
 import { pingPool } from '../store/db/connection-check.js';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -28,7 +29,7 @@ import { registerSlaRoutes } from './routes/sla-routes.js';
 import { wallClock, type SkippingClock } from './clock.js';
 import { registerWorkItemRoutes } from './routes/work-item-routes.js';
 import { ItemStore } from '../store/item-store.js';
-import type { WorkItemGateway } from './work-item-gateway.js';
+import { WorkItemGateway } from './work-item-gateway.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecCors, codecSignIn, registerCodecRoutes } from './routes/codec-routes.js';
 
@@ -96,21 +97,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  const readModel = new ReadModelStore(deps.pool, deps.instanceId);
-  const access = new Access(readModel);
-  const routes = new Routes(v1, new IdempotencyStore(deps.pool, deps.instanceId), '/v1', (caller, ref) => access.require(caller, ref));
-  const config = new ConfigStore(deps.pool);
-  const processes = new ProcessStore(deps.pool);
-  registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway, !deps.testClock), callers);
-  const items = new ItemStore(deps.pool);
-  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes, access });
-  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
-  registerListRoutes(routes, readModel);
-  registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
-  registerCodecRoutes(routes, deps.payloadCodec);
-  registerSlaRoutes(routes, { items, config, clock: deps.testClock ?? wallClock });
-  if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
-  const openapi = routes.document({ title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' });
+  const openapi = declareRoutes(v1, deps, callers).document(API_INFO);
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.get('/readyz', async (_req, res) => {
@@ -128,4 +115,37 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, _res, next) => next(new ApiError('not_found', `No route ${req.method} ${req.path}: GET /v1/openapi.json lists every route.`)));
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+const API_INFO = { title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' };
+
+type RouteDeps = Pick<AppDeps, 'pool' | 'gateway' | 'instanceId' | 'testClock' | 'payloadCodec'>;
+
+/** Declares every v1 route on `router`; each declaration also describes itself in the answer's OpenAPI document. */
+function declareRoutes(router: express.Router, deps: RouteDeps, callers: CallerCache): Routes {
+  const readModel = new ReadModelStore(deps.pool, deps.instanceId);
+  const access = new Access(readModel);
+  const routes = new Routes(router, new IdempotencyStore(deps.pool, deps.instanceId), '/v1', (caller, ref) => access.require(caller, ref));
+  const config = new ConfigStore(deps.pool);
+  const processes = new ProcessStore(deps.pool);
+  registerConfigRoutes(routes, config, processes, new ScheduleStore(deps.pool, deps.gateway, !deps.testClock), callers);
+  const items = new ItemStore(deps.pool);
+  registerWorkItemRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes, access });
+  registerInboundEmailRoutes(routes, { gateway: deps.gateway, config, readModel, items, processes });
+  registerListRoutes(routes, readModel);
+  registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
+  registerCodecRoutes(routes, deps.payloadCodec);
+  registerSlaRoutes(routes, { items, config, clock: deps.testClock ?? wallClock });
+  if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
+  return routes;
+}
+
+/**
+ * The document createApp serves at GET /v1/openapi.json, from the route declarations alone (for
+ * scripts/generate-client.ts and the typed client): the pool and the Temporal client given to the
+ * stores connect on first use, and nothing uses them, so no database or server is needed.
+ */
+export function openApiDocument(): object {
+  const deps: RouteDeps = { pool: new pg.Pool(), gateway: new WorkItemGateway(new Client()) };
+  return declareRoutes(express.Router(), deps, new CallerCache()).document(API_INFO);
 }
