@@ -19,6 +19,7 @@ import { ConfigTables } from '../store/config-store.js';
 import { OutboundEmailTable } from '../store/outbound-email-store.js';
 import { parseDurationMs } from '../workflows/domain/item/duration.js';
 import { outboundMessage } from './outbound-message.js';
+import { inSmtpSpan } from './smtp-span.js';
 
 export interface EmailDeliveryOptions {
   /** The relay, e.g. smtp://127.0.0.1:1025 (pooled unless the URL says pool=false). */
@@ -75,7 +76,8 @@ export function createEmailDelivery(pool: pg.Pool, options: EmailDeliveryOptions
         throw ApplicationFailure.nonRetryable(said, 'email_outcome_unknown');
       }
       try {
-        await relay().sendMail(outboundMessage(email, await sender()));
+        const message = outboundMessage(email, await sender());
+        await inSmtpSpan(options.smtpUrl, () => relay().sendMail(message));
       } catch (error) {
         await failedAttempt(messageId, error);
       }

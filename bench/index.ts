@@ -9,6 +9,7 @@ import { runCodecCost } from './codec-cost.js';
 import { runEmailChannel } from './email-channel.js';
 import { runSlaSimulation } from './sla-simulation.js';
 import { runTicketStories } from './ticket-stories.js';
+import { runTracingCost } from './tracing-cost.js';
 
 console.log('Business calendar arithmetic (R36)');
 for (const line of await benchCalendar()) console.log(`  ${line}`);
@@ -16,4 +17,5 @@ await runTicketStories();
 await runCaseStories();
 await runEmailChannel();
 await runCodecCost();
+await runTracingCost();
 await runSlaSimulation();

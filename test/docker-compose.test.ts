@@ -56,8 +56,17 @@ function publishes(block: string, port: number): boolean {
 }
 
 describe('docker-compose.yml', () => {
-  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI, Mailpit, Prometheus and the service', async () => {
-    expect(serviceNames(await composeConfig()).sort()).toEqual(['mailpit', 'postgresql', 'prometheus', 'temporal', 'temporal-ui', 'work-items']);
+  it('docker-compose.yml parses and names Temporal, PostgreSQL, Temporal UI, Mailpit, Prometheus, Jaeger and the service', async () => {
+    expect(serviceNames(await composeConfig()).sort()).toEqual(['jaeger', 'mailpit', 'postgresql', 'prometheus', 'temporal', 'temporal-ui', 'work-items']);
+  });
+
+  it('R47: Jaeger takes OTLP (4317, 4318) and shows its UI (16686), and the service sends it its spans', async () => {
+    const jaeger = serviceBlock(await composeConfig(), 'jaeger');
+    expect(jaeger).toMatch(/^image: jaegertracing\/jaeger:2\.\d+\.\d+$/m);
+    for (const port of [16686, 4317, 4318]) expect(publishes(jaeger, port), `port ${port}`).toBe(true);
+    const service = serviceBlock(await composeConfig(), 'work-items');
+    expect(service).toMatch(/^ {2}OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/jaeger:4318$/m);
+    expect(service).toMatch(/^depends_on:\n(?: {2}.*\n)*? {2}jaeger:/m);
   });
 
   it('Prometheus scrapes the service\'s /metrics with the shipped configuration', async () => {

@@ -3,13 +3,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type BundleOptions, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type BundleOptions, type InjectedSinks, type NativeConnection, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type pg from 'pg';
 import type { DataConverter } from '@temporalio/common';
 import { createWorkItemActivities } from '../activities/read-model.js';
 import type { EmailDeliveryOptions } from '../activities/email-delivery.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { RUN_GUARD_MARKER } from '../workflows/interceptors.js';
+import { TRACING_MARKER } from '../workflows/tracing-marker.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,6 +20,9 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  * that run from the cache (the Query fails with "went past its history"; send it again).
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
+
+/** With tracing on (worker/tracing.ts), the OpenTelemetry workflow interceptors too. */
+export const TRACING_INTERCEPTOR_MODULES = [...WORKFLOW_INTERCEPTOR_MODULES, fileURLToPath(new URL('../workflows/tracing-interceptors.ts', import.meta.url))];
 
 /**
  * The item's pure domain (workflows/domain: rules, views, calendars; no Temporal API, no state of
@@ -34,16 +38,20 @@ function domainModules(dir: string): string[] {
   );
 }
 
-/** The workflows' bundle, with the interceptors: the only kind of prebuilt bundle `createWorker` takes. */
-export function bundleWorkItemWorkflows(options: Omit<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> = {}): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ ...options, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, preloadModules: PRELOADED_MODULES });
+/** The workflows' bundle, with the interceptors (`tracing`: the OpenTelemetry ones too): the only kind of prebuilt bundle `createWorker` takes. */
+export function bundleWorkItemWorkflows({ tracing = false, ...options }: Omit<BundleOptions, 'workflowsPath' | 'workflowInterceptorModules'> & { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  const workflowInterceptorModules = tracing ? TRACING_INTERCEPTOR_MODULES : WORKFLOW_INTERCEPTOR_MODULES;
+  return bundleWorkflowCode({ ...options, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules, preloadModules: PRELOADED_MODULES });
 }
 
-/** Throws unless the prebuilt bundle includes the interceptors (the SDK ignores `interceptors.workflowModules` for one). */
-function assertBundleHasInterceptors(bundle: NonNullable<WorkerOptions['workflowBundle']>): void {
+/** Throws unless the prebuilt bundle includes the interceptors (the SDK ignores `interceptors.workflowModules` for one), the tracing ones when tracing is on. */
+function assertBundleHasInterceptors(bundle: NonNullable<WorkerOptions['workflowBundle']>, tracing: boolean): void {
   const code = 'code' in bundle ? bundle.code : readFileSync(bundle.codePath, 'utf8');
   if (!code.includes(RUN_GUARD_MARKER)) {
     throw new Error('The prebuilt workflow bundle lacks the workflow interceptors (workflows/interceptors.ts): build it with bundleWorkItemWorkflows() from worker/create-worker.ts.');
+  }
+  if (tracing && !code.includes(TRACING_MARKER)) {
+    throw new Error('Tracing is on but the prebuilt workflow bundle lacks the OpenTelemetry workflow interceptors: build it with bundleWorkItemWorkflows({ tracing: true }).');
   }
 }
 
@@ -75,10 +83,13 @@ export interface WorkerDeps {
   activityInterceptors?: ActivityInterceptorsFactory[];
   /** R48: the payload codec, the same as the service's client's. */
   dataConverter?: DataConverter;
+  /** Tracing on (worker/tracing.ts): its activity interceptor (outermost) and the workflow spans' sink. */
+  tracing?: { activityInterceptor: ActivityInterceptorsFactory; workflowSinks: InjectedSinks<any> };
 }
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  if (deps.workflowBundle) assertBundleHasInterceptors(deps.workflowBundle);
+  if (deps.workflowBundle) assertBundleHasInterceptors(deps.workflowBundle, deps.tracing !== undefined);
+  const activityInterceptors = [...(deps.tracing ? [deps.tracing.activityInterceptor] : []), ...(deps.activityInterceptors ?? [])];
   const cacheSize = deps.maxCachedWorkflows ?? workflowCacheSize();
   return Worker.create({
     connection: deps.connection,
@@ -94,10 +105,11 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // cancellation, a poll the server holds): its tasks time out on the server and run elsewhere.
     shutdownForceTime: '15 seconds',
     ...(cacheSize !== undefined ? { maxCachedWorkflows: cacheSize } : {}),
+    ...(deps.tracing ? { sinks: deps.tracing.workflowSinks } : {}),
     interceptors: {
       // A prebuilt bundle carries the workflow interceptors itself (checked above).
-      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
-      ...(deps.activityInterceptors?.length ? { activity: deps.activityInterceptors } : {}),
+      ...(deps.workflowBundle ? {} : { workflowModules: deps.tracing ? TRACING_INTERCEPTOR_MODULES : WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(activityInterceptors.length ? { activity: activityInterceptors } : {}),
     },
   });
 }

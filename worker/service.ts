@@ -28,6 +28,7 @@ import { rateLimitFromEnv } from '../api/rate-limit.js';
 import { ServiceInstance } from '../store/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
+import type { ServiceTracing, TracingOptions } from './tracing.js';
 
 export interface ServiceOptions {
   temporalAddress: string;
@@ -73,6 +74,11 @@ export interface ServiceOptions {
   unreadyBeforeCloseMs?: number;
   /** Time-skipping mode (for testers): the test server's clock, which the API then reads and skips. */
   testClock?: SkippingClock;
+  /**
+   * OpenTelemetry tracing (worker/tracing.ts, docs/tracing.md). Absent: on when
+   * OTEL_EXPORTER_OTLP_ENDPOINT is set, exporting there; `false`: off whatever the environment.
+   */
+  tracing?: TracingOptions | false;
 }
 
 /** How many times a call to Temporal is tried when Temporal does not answer (the SDK's default: 10). */
@@ -112,6 +118,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
   };
   try {
+    // Tracing first, so that the pool's first queries and the worker are instrumented. Off, its
+    // modules (the OpenTelemetry SDK) are not even loaded.
+    let tracing: ServiceTracing | undefined;
+    const tracingOptions = options.tracing ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? {} : false);
+    if (tracingOptions) {
+      tracing = (await import('./tracing.js')).startTracing(tracingOptions);
+      onStop('tracing (exports the spans left)', () => tracing!.shutdown());
+    }
     const pool = createPool(options.databaseUrl, options.poolMax ?? 5);
     onStop('database pool', () => pool.end());
     const applied = await migrate(pool);
@@ -133,7 +147,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     onStop('Temporal worker connection', () => workerConnection.close());
     const email = { ...emailDeliveryOptionsFromEnv(), ...(options.smtpUrl !== undefined ? { smtpUrl: options.smtpUrl } : {}) };
     const dataConverter = dataConverterFor(options.payloadKeys);
-    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, dataConverter, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email, activityInterceptors: options.activityInterceptors });
+    const worker = await createWorker({ connection: workerConnection, namespace, taskQueue: options.taskQueue, pool, dataConverter, workflowBundle: options.workflowBundle, maxCachedWorkflows: options.maxCachedWorkflows, email, activityInterceptors: options.activityInterceptors, ...(tracing ? { tracing } : {}) });
     const workerRun = worker.run();
     workerRun.catch((err) => logger.error({ err }, 'worker stopped with an error'));
     onStop('worker (drains its tasks)', async () => {
@@ -145,7 +159,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await instance.start();
     onStop('replica row in service_instances', () => instance.stop());
 
-    const client = new Client({ connection, namespace, dataConverter });
+    const client = new Client({ connection, namespace, dataConverter, ...(tracing ? { interceptors: { workflow: [tracing.clientInterceptor] } } : {}) });
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
     const callers = new CallerCache();
     if ((options.poolMax ?? 5) > 1) onStop('token change listener', await listenForTokenChanges(options.databaseUrl, callers, logger));
@@ -200,6 +214,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await closed;
     });
     const { port } = server.address() as AddressInfo;
+    tracing?.traceHttpPort(port);
 
     let smtpPort: number | undefined;
     if (options.smtp) {
