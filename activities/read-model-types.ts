@@ -38,3 +38,18 @@ export interface WorkItemActivities {
    */
   deliverEmail(email: { messageId: string }): Promise<void>;
 }
+
+/** R47: what a round of a webhook's delivery answers (activities/webhook-delivery.ts). */
+export interface DispatchRound {
+  /** The webhook is gone: its dispatcher ends. */
+  gone?: true;
+  /** More is ready now (a full page of the feed, a failed attempt or a used-up round). */
+  more?: true;
+  /** When the earliest retry is due, epoch ms. */
+  nextAttemptAt?: number;
+}
+
+export interface WebhookActivities {
+  /** One round of webhook `id`'s delivery, at the workflow's time `now` (epoch ms). */
+  dispatchWebhook(round: { id: string; now: number }): Promise<DispatchRound>;
+}

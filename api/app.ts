@@ -32,6 +32,11 @@ import { ItemStore } from '../store/item-store.js';
 import { WorkItemGateway } from './work-item-gateway.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecCors, codecSignIn, registerCodecRoutes } from './routes/codec-routes.js';
+import { registerChangeRoutes } from './routes/change-routes.js';
+import { ChangeWaiter } from './change-waiter.js';
+import { WebhookDispatch } from './webhook-dispatch.js';
+import { ChangeFeedStore } from '../store/change-feed-store.js';
+import { WebhookStore } from '../store/webhook-store.js';
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -54,6 +59,9 @@ export interface AppDeps {
   payloadCodec?: PayloadCodec;
   /** The Temporal UI's origin, allowed by CORS to call the codec server. */
   temporalUiOrigin?: string;
+  /** R47: what wakes the change feed's long polls, and the webhooks' dispatchers. */
+  changeWaiter: ChangeWaiter;
+  webhookDispatch: WebhookDispatch;
 }
 
 /** The largest JSON body any route takes, and the largest raw RFC 822 email. */
@@ -119,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
 
 const API_INFO = { title: 'Work items API', version: '1.0.0', description: 'Tickets, cases and actions as durable Temporal workflows.' };
 
-type RouteDeps = Pick<AppDeps, 'pool' | 'gateway' | 'instanceId' | 'testClock' | 'payloadCodec'>;
+type RouteDeps = Pick<AppDeps, 'pool' | 'gateway' | 'instanceId' | 'testClock' | 'payloadCodec' | 'changeWaiter' | 'webhookDispatch'>;
 
 /** Declares every v1 route on `router`; each declaration also describes itself in the answer's OpenAPI document. */
 function declareRoutes(router: express.Router, deps: RouteDeps, callers: CallerCache): Routes {
@@ -136,6 +144,7 @@ function declareRoutes(router: express.Router, deps: RouteDeps, callers: CallerC
   registerLegacyRoutes(routes, { pool: deps.pool, gateway: deps.gateway, config, processes, readModel, items });
   registerCodecRoutes(routes, deps.payloadCodec);
   registerSlaRoutes(routes, { items, config, clock: deps.testClock ?? wallClock });
+  registerChangeRoutes(routes, { feed: new ChangeFeedStore(deps.pool), waiter: deps.changeWaiter, webhooks: new WebhookStore(deps.pool), dispatch: deps.webhookDispatch, clock: deps.testClock ?? wallClock });
   if (deps.testClock) registerTestClockRoutes(routes, { clock: deps.testClock, items });
   return routes;
 }
@@ -146,6 +155,8 @@ function declareRoutes(router: express.Router, deps: RouteDeps, callers: CallerC
  * stores connect on first use, and nothing uses them, so no database or server is needed.
  */
 export function openApiDocument(): object {
-  const deps: RouteDeps = { pool: new pg.Pool(), gateway: new WorkItemGateway(new Client()) };
+  const pool = new pg.Pool();
+  const client = new Client();
+  const deps: RouteDeps = { pool, gateway: new WorkItemGateway(client), changeWaiter: new ChangeWaiter(), webhookDispatch: new WebhookDispatch(client, '', new WebhookStore(pool)) };
   return declareRoutes(express.Router(), deps, new CallerCache()).document(API_INFO);
 }

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'item_busy'
   | 'rate_limited'
   | 'not_implemented'
+  | 'cursor_expired'
   | 'unavailable'
   | 'internal';
 
@@ -32,6 +33,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   item_busy: 503,
   rate_limited: 429,
   not_implemented: 501,
+  cursor_expired: 410,
   unavailable: 503,
   internal: 500,
 };

@@ -19,6 +19,8 @@ export interface RouteContext<B, Q> {
   caller: Caller;
   /** The Temporal update id for this request's Idempotency-Key, when it has one. */
   idempotencyKey?: string;
+  /** Where the request reached the service: its Host header and the local port (a URL that points back here). */
+  served: { host?: string; port?: number };
 }
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType> {
@@ -69,6 +71,7 @@ const STATUS_MEANING: Record<number, string> = {
   403: 'The caller may not do this.',
   404: 'No such work item.',
   409: 'Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use.',
+  410: 'The cursor is older than what the feed keeps; `oldestCursor` is the oldest there is.',
   413: 'The body is too large.',
   422: 'Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request.',
   429: 'Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds.',
@@ -136,7 +139,7 @@ export class Routes {
 
       const execute = async (idempotencyKey?: string) => ({
         status,
-        body: await spec.handler({ body, query, params: path, caller, idempotencyKey }),
+        body: await spec.handler({ body, query, params: path, caller, idempotencyKey, served: { host: req.headers.host, port: req.socket.localPort } }),
       });
       const kept = async (idempotencyKey?: string) => {
         const answer = await execute(idempotencyKey);

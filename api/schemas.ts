@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDurationMs } from '../workflows/domain/item/duration.js';
 import { CLOCK_NAMES } from '../workflows/domain/sla/response-clocks.js';
 import {
+  ENTRY_TYPES,
   KINDS,
   RESOLUTION_METHODS,
   STATES,
@@ -96,7 +97,8 @@ const mailboxAddress = z
   .openapi({ example: 'desk@example.com' });
 
 /** Every path parameter's schema, by name: a malformed one is a 400 naming it. */
-export const PATH_PARAMS = { ref: Ref, id, address: mailboxAddress, queue: id } as const;
+const deliveryId = z.string().regex(/^[1-9]\d{0,17}$/, 'a delivery id from GET /v1/webhooks/{id}/deliveries');
+export const PATH_PARAMS = { ref: Ref, id, address: mailboxAddress, queue: id, delivery: deliveryId } as const;
 
 /** Printable ASCII, as HTTP header values are; at most 200 characters. */
 export const IdempotencyKey = z
@@ -689,3 +691,102 @@ export const SimulationResult = z
     totals: z.object({ byClock: z.record(z.string(), Tally), byQueue: z.record(z.string(), Tally) }),
   })
   .openapi('SlaSimulationResult');
+
+// R47: the change feed and webhooks.
+
+const feedCursor = z.string().regex(/^\d{1,18}$/, 'a cursor from a previous page (`nextCursor`), or 0 for the oldest change kept');
+/** The longest a read of the feed waits for a change. */
+export const FEED_MAX_WAIT_MS = 60_000;
+export const ChangesQuery = z
+  .object({
+    after: z
+      .union([feedCursor, z.literal('latest')])
+      .optional()
+      .openapi({ description: 'the cursor to read after: a `nextCursor`, `0` (the default: the oldest change kept), or `latest` (only changes from now on)' }),
+    limit: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: 'changes per page, 1-1000 (default 100)' }),
+    wait: duration
+      .refine((d) => (parseDurationMs(d) ?? 0) <= FEED_MAX_WAIT_MS, `at most ${FEED_MAX_WAIT_MS / 1000} seconds`)
+      .optional()
+      .openapi({ description: 'with no change after the cursor, wait this long for one (long poll), e.g. PT30S; at most PT60S' }),
+  })
+  .strict();
+/** What a change can be: a new item, an item changed without a new entry, or the type of an entry it added. */
+export const CHANGE_KINDS = ['created', 'updated', ...ENTRY_TYPES] as const;
+export const Change = z
+  .object({
+    cursor: z.string(),
+    ref: z.string(),
+    version: z.number().int(),
+    kind: z.enum(KINDS),
+    state: z.enum(STATES),
+    queue: z.string().nullable(),
+    change: z.enum(CHANGE_KINDS).openapi({ description: '`created`, the type of the first timeline entry the change added, or `updated` when it added none' }),
+    entryTypes: z.array(z.enum(ENTRY_TYPES)),
+    at: z.string(),
+  })
+  .openapi('Change');
+export const ChangePage = z.object({ changes: z.array(Change), nextCursor: z.string() }).openapi('ChangePage');
+
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+  .max(2000)
+  .openapi({ example: 'https://hr.example.com/hooks/work-items' });
+const webhookSecret = z
+  .string()
+  .min(24, 'at least 24 characters')
+  .max(200)
+  .openapi({ description: 'the signing key: `whsec_<base64>` as Standard Webhooks writes it, or any other string (used as its bytes)', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+export const WebhookPut = z
+  .object({
+    url: webhookUrl,
+    secret: webhookSecret,
+    events: z.array(z.enum(CHANGE_KINDS)).min(1).max(100).optional().openapi({ description: 'only changes of these kinds (a change\'s `change` or one of its `entryTypes`); absent: every change' }),
+    queues: z.array(id).min(1).max(100).optional().openapi({ description: 'only items in these queues; absent: every item' }),
+    giveUpAfter: duration.optional().openapi({ description: 'how long a change is retried before it is given up (default P3D)' }),
+  })
+  .strict()
+  .openapi('WebhookPut');
+export const WebhookView = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    secretSet: z.literal(true),
+    events: z.array(z.string()).nullable(),
+    queues: z.array(z.string()).nullable(),
+    giveUpAfter: z.string(),
+    cursor: z.string().openapi({ description: 'the feed cursor the webhook has taken changes up to' }),
+    pending: z.number().int().openapi({ description: 'deliveries not delivered or given up yet' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Webhook');
+export const WebhookDeleted = z.object({ id: z.string(), deleted: z.literal(true) }).openapi('WebhookDeleted');
+export const DeliveriesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    before: deliveryId.optional().openapi({ description: 'the next page: deliveries older than this id' }),
+  })
+  .strict();
+const AttemptView = z.object({
+  attempt: z.number().int(),
+  at: z.string(),
+  status: z.number().int().nullable().openapi({ description: 'the receiver\'s HTTP status; null when it did not answer' }),
+  error: z.string().nullable(),
+  response: z.string().nullable().openapi({ description: 'the start of the receiver\'s answer (500 characters at most)' }),
+  durationMs: z.number().int(),
+});
+export const DeliveryView = z
+  .object({
+    id: z.string(),
+    webhookId: z.string(),
+    ref: z.string(),
+    version: z.number().int(),
+    messageId: z.string().openapi({ description: 'the `webhook-id` header, the same on every attempt' }),
+    status: z.enum(['pending', 'delivered', 'given_up']),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    change: Change,
+    attemptLog: z.array(AttemptView),
+  })
+  .openapi('WebhookDelivery');
+export const DeliveryList = z.object({ deliveries: z.array(DeliveryView), next: z.string().nullable() }).openapi('WebhookDeliveries');

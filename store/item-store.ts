@@ -8,6 +8,8 @@
 // - its list row (the other columns of work_items), written with the state;
 // - the timeline by (ref, seq): the workflow stores its entries and keeps only a tail of those
 //   not stored yet, and a view is the stored entries with that tail;
+// - its changes (R47): each version stored newer than the last is a row of item_changes,
+//   written by the same statement (store/change-feed-store.ts reads them);
 // - long texts (note and email bodies, descriptions, reasons), stored once by the hash of their
 //   content before the workflow hears of them, so that no Update, Signal or continue-as-new
 //   input grows with what people write.
@@ -20,6 +22,7 @@ import { toView, type WorkItemView } from '../workflows/domain/item/view.js';
 import { QUEUE_EMAILS } from './outbound-email-store.js';
 import { reachSql, type Reach } from './reach.js';
 import { TEXT_REF_PREFIX } from './text-ref.js';
+import { changesHere, ITEM_CHANGES_CHANNEL } from './change-feed-store.js';
 
 export { TEXT_REF_PREFIX };
 
@@ -33,11 +36,12 @@ const TEXT_REF = new RegExp(`^${TEXT_REF_PREFIX}([0-9a-f]{64})$`);
 export const VIEW_TIMELINE_ENTRIES = 50;
 
 /**
- * The state and list-row upsert; a state never overwrites a newer one. An equal version is the
- * same change, written again by the other writer (the API from an Update's result, the workflow
- * once its store is done, with a shorter tail): either reads the same.
+ * The state and list-row upsert, as the CTE `upserted`; a state never overwrites a newer one. An
+ * equal version is the same change, written again by the other writer (the API from an Update's
+ * result, the workflow once its store is done, with a shorter tail): either reads the same.
  */
-const UPSERT_ITEM = `
+const UPSERTED = `
+  upserted AS (
   INSERT INTO work_items (ref, kind, state, wait_type, highlighted, assignee, queue, needs_human, title,
     category_id, parent_ref, due_at, breached, created_at, updated_at, version, item, breached_clocks)
   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18::text[])
@@ -48,7 +52,38 @@ const UPSERT_ITEM = `
     parent_ref = EXCLUDED.parent_ref, due_at = EXCLUDED.due_at, breached = EXCLUDED.breached,
     updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, item = EXCLUDED.item,
     breached_clocks = EXCLUDED.breached_clocks
-  WHERE work_items.version <= EXCLUDED.version`;
+  WHERE work_items.version <= EXCLUDED.version
+  RETURNING ref, version, kind, state, queue, assignee, parent_ref, updated_at, item->'timeline' AS timeline)`;
+
+/**
+ * R47: a row of item_changes for each version `upserted` stored that is newer than the one it
+ * replaced (the statement's snapshot of work_items is the state before it), once per (ref,
+ * version), and a notification to the feed's listeners when there was one. The change names the
+ * types of the timeline entries it added, from the state's tail and `stored` (the entries the
+ * same statement stores, a JSON array), in order; `updated` when it added none.
+ */
+function withChanges(stored = "'[]'::jsonb"): string {
+  return `, changed AS (
+    INSERT INTO item_changes (ref, version, kind, state, queue, assignee, parent_ref, change, entry_types, at)
+    SELECT u.ref, u.version, u.kind, u.state, u.queue, u.assignee, u.parent_ref,
+      CASE WHEN o.ref IS NULL THEN 'created' ELSE COALESCE(t.types[1], 'updated') END, COALESCE(t.types, '{}'), u.updated_at
+    FROM upserted u
+    LEFT JOIN work_items o ON o.ref = u.ref
+    CROSS JOIN LATERAL (
+      SELECT array_agg(x.type ORDER BY x.first) AS types FROM (
+        SELECT e->>'type' AS type, min((e->>'seq')::int) AS first
+        FROM (SELECT u.timeline AS a UNION ALL SELECT ${stored}) arrays, jsonb_array_elements(arrays.a) AS e
+        WHERE (e->>'seq')::int > COALESCE((o.item->>'timelineLength')::int, 0)
+        GROUP BY 1) x
+    ) t
+    WHERE o.version IS NULL OR o.version < u.version
+    ON CONFLICT (ref, version) DO NOTHING
+    RETURNING 1
+  )
+  SELECT pg_notify('${ITEM_CHANGES_CHANNEL}', '') FROM (SELECT 1 FROM changed LIMIT 1) c`;
+}
+
+const UPSERT_ITEM = `WITH ${UPSERTED}${withChanges()}`;
 
 /** UPSERT_ITEM's one row of values, which saveMany replaces with many; its parameters a row. */
 const UPSERT_ONE_ROW = 'VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18::text[])';
@@ -117,7 +152,7 @@ export class ItemStore {
 
   /** Writes an item's state and list row, unless a newer version is there already. */
   async save(item: WorkItem, summary: WorkItemSummary): Promise<void> {
-    await this.pool.query(UPSERT_ITEM, itemParams(summary, item));
+    noticed(await this.pool.query(UPSERT_ITEM, itemParams(summary, item)));
   }
 
   /**
@@ -128,7 +163,7 @@ export class ItemStore {
     for (let i = 0; i < rows.length; i += SAVE_MANY_ROWS) {
       const chunk = rows.slice(i, i + SAVE_MANY_ROWS);
       const values = chunk.map((_, r) => `(${Array.from({ length: ITEM_PARAMS }, (_, c) => `$${r * ITEM_PARAMS + c + 1}${c === ITEM_PARAMS - 1 ? '::text[]' : ''}`).join(',')})`).join(',');
-      await this.pool.query(UPSERT_ITEM.replace(UPSERT_ONE_ROW, `VALUES ${values}`), chunk.flatMap((row) => itemParams(row.summary, row.item)));
+      noticed(await this.pool.query(UPSERT_ITEM.replace(UPSERT_ONE_ROW, `VALUES ${values}`), chunk.flatMap((row) => itemParams(row.summary, row.item))));
     }
   }
 
@@ -141,7 +176,7 @@ export class ItemStore {
    * go in one UPDATE, as a row may be modified once per statement.
    */
   async recordChanges({ item, summary, entries, resolutionTags, emails, deliveries }: ItemChanges): Promise<void> {
-    await this.pool.query(
+    const result = await this.pool.query(
       `WITH entries AS (
          INSERT INTO timeline_entries (ref, seq, entry)
          SELECT $1, (e->>'seq')::int, e FROM jsonb_array_elements($19::jsonb) AS e
@@ -157,10 +192,10 @@ export class ItemStore {
          WHERE t.ref = $1 AND (t.seq = ANY($20::int[]) OR t.seq IN (SELECT seq FROM deliveries))
        ), emails AS (
          ${QUEUE_EMAILS('$21')}
-       )
-       ${UPSERT_ITEM}`,
+       ), ${UPSERTED}${withChanges('$19::jsonb')}`,
       [...itemParams(summary, item), JSON.stringify(entries), resolutionTags, JSON.stringify(emails), JSON.stringify(deliveries)],
     );
+    noticed(result);
   }
 
   /** The item's stored state, or undefined when there is no such item. */
@@ -292,6 +327,11 @@ export class ItemStore {
     const bodies = new Map(rows.map((r) => [r.id, r.body]));
     return mapTextFields(value, (text) => bodies.get(TEXT_REF.exec(text)?.[1] ?? '') ?? text);
   }
+}
+
+/** Tells this process's feed readers that a statement stored a change (its notification row). */
+function noticed(result: pg.QueryResult): void {
+  if (result.rowCount) changesHere.emit('change');
 }
 
 /** R30: a `merged_in` entry carries the merged ticket's entries, stored as one JSON text. */

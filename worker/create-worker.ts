@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { DataConverter } from '@temporalio/common';
 import { createWorkItemActivities } from '../activities/read-model.js';
 import type { EmailDeliveryOptions } from '../activities/email-delivery.js';
+import { createWebhookActivities } from '../activities/webhook-delivery.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { RUN_GUARD_MARKER } from '../workflows/interceptors.js';
 import { TRACING_MARKER } from '../workflows/tracing-marker.js';
@@ -96,7 +97,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
-    activities: createWorkItemActivities(deps.pool, deps.email),
+    activities: { ...createWorkItemActivities(deps.pool, deps.email), ...createWebhookActivities(deps.pool) },
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     // On stop, running activities get this long to finish before they are cancelled (and retried
     // by another worker); the whole stop stays within the 30 s that SIGTERM allows.

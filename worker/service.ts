@@ -27,6 +27,11 @@ import { listenForTokenChanges } from '../api/token-change-listener.js';
 import { rateLimitFromEnv } from '../api/rate-limit.js';
 import { ServiceInstance } from '../store/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
+import { ChangeWaiter } from '../api/change-waiter.js';
+import { WebhookDispatch } from '../api/webhook-dispatch.js';
+import { listenForItemChanges } from '../store/change-feed-store.js';
+import { WebhookStore } from '../store/webhook-store.js';
+import { TASK_QUEUE } from '../workflows/definitions.js';
 import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 import type { ServiceTracing, TracingOptions } from './tracing.js';
 
@@ -163,7 +168,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const gateway = new WorkItemGateway(client, { taskQueue: options.taskQueue, uiUrl: options.temporalUiUrl, namespace, ...(options.testClock ? { clock: options.testClock } : {}) });
     const callers = new CallerCache();
     if ((options.poolMax ?? 5) > 1) onStop('token change listener', await listenForTokenChanges(options.databaseUrl, callers, logger));
+    // R47: commits of changes wake the feed's long polls and the webhooks' dispatchers.
+    const changeWaiter = new ChangeWaiter();
+    const webhookDispatch = new WebhookDispatch(client, options.taskQueue ?? TASK_QUEUE, new WebhookStore(pool), logger);
+    onStop('change listener', await listenForItemChanges((options.poolMax ?? 5) > 1 ? options.databaseUrl : undefined, () => {
+      changeWaiter.changed();
+      webhookDispatch.changed();
+    }));
+    onStop('webhook wake-ups', async () => webhookDispatch.stop());
     const app = createApp({
+      changeWaiter,
+      webhookDispatch,
       pool,
       gateway,
       callers,

@@ -104,50 +104,55 @@ export interface DeliveryUpdate {
 
 export type InboundOutcome = 'attached' | 'filled_draft' | 'ended_wait' | 'reopened';
 
+/** What a timeline entry can say happened. */
+export const ENTRY_TYPES = [
+  'created',
+  'submitted',
+  'edited',
+  'state_changed',
+  'assigned',
+  'note',
+  'email_in',
+  'email_out',
+  'wait_started',
+  'wait_ended',
+  'rejected_by_robot',
+  'resolved',
+  'reopened',
+  'closed',
+  'sla_started',
+  'sla_stopped',
+  'sla_changed',
+  'sla_removed',
+  'sla_at_risk',
+  'sla_breached',
+  'stage_started',
+  'launch_requested',
+  'action_launched',
+  'action_closed',
+  'needs_attention',
+  'flow_complete',
+  'reworked',
+  'reset',
+  'case_cancelled',
+  'case_started',
+  'child_changed',
+  'case_launch_requested',
+  'split',
+  'split_part_started',
+  'merged_in',
+  'merged_into',
+  'queue_changed',
+] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
 /** One line of the item's timeline (R42). `type` says what happened; the other fields depend on it. */
 export interface TimelineEntry {
   /** The entry's place on the timeline: 1, 2, 3... */
   seq: number;
   at: string;
   by: string;
-  type:
-    | 'created'
-    | 'submitted'
-    | 'edited'
-    | 'state_changed'
-    | 'assigned'
-    | 'note'
-    | 'email_in'
-    | 'email_out'
-    | 'wait_started'
-    | 'wait_ended'
-    | 'rejected_by_robot'
-    | 'resolved'
-    | 'reopened'
-    | 'closed'
-    | 'sla_started'
-    | 'sla_stopped'
-    | 'sla_changed'
-    | 'sla_removed'
-    | 'sla_at_risk'
-    | 'sla_breached'
-    | 'stage_started'
-    | 'launch_requested'
-    | 'action_launched'
-    | 'action_closed'
-    | 'needs_attention'
-    | 'flow_complete'
-    | 'reworked'
-    | 'reset'
-    | 'case_cancelled'
-    | 'case_started'
-    | 'child_changed'
-    | 'case_launch_requested'
-    | 'split'
-    | 'split_part_started'
-    | 'merged_in'
-    | 'merged_into'
-    | 'queue_changed';
+  type: EntryType;
   [field: string]: unknown;
 }
 
