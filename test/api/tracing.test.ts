@@ -5,10 +5,17 @@
 
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWorkItemWorkflows } from '../../worker/create-worker.js';
+import { dataConverterFor } from '../../worker/payload-codec.js';
 import { ApiHarness } from '../support/api-harness.js';
+import { testPayloadKeys } from '../support/payload-keys.js';
+import { quietLogger } from '../support/workflow-harness.js';
 
 let api: ApiHarness;
+/** The item of the first test: its history, made with tracing on, replays in the last. */
+let tracedRef: string;
 const exporter = new InMemorySpanExporter();
 
 beforeAll(async () => {
@@ -48,6 +55,7 @@ describe('R47 (issue 27): one trace per request', () => {
     });
     expect(created.status).toBe(201);
     const ref: string = created.body.ref;
+    tracedRef = ref;
     await api.act(ref, '/pick-up', {}, 'alice');
     exporter.reset();
 
@@ -103,4 +111,13 @@ describe('R47 (issue 27): one trace per request', () => {
     // The API stores the new item itself: PostgreSQL spans under the same request.
     expect(trace.some((s) => scope(s) === '@opentelemetry/instrumentation-pg' && ancestry(s, trace).includes(http.name))).toBe(true);
   });
+
+  it('R47: the history of an item run with tracing on replays with the tracing interceptors and without them', async () => {
+    const history = await api.service.client.workflow.getHandle(tracedRef).fetchHistory();
+    const dataConverter = dataConverterFor(testPayloadKeys);
+    for (const tracing of [true, false]) {
+      const workflowBundle = await bundleWorkItemWorkflows({ tracing, logger: quietLogger });
+      await Worker.runReplayHistory({ workflowBundle, dataConverter }, history, tracedRef);
+    }
+  }, 120_000);
 });
