@@ -5,6 +5,7 @@
 // on every attempt; a 2xx delivers it, anything else retries it with backoff. Per item, a change
 // goes only after the one before it was delivered or given up: order per item holds.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { Webhook as Signer } from 'standardwebhooks';
@@ -20,6 +21,8 @@ export interface WebhookDeliveryOptions {
 
 /** A receiver's answer as the deliveries log keeps it, cut to this many characters. */
 export const RESPONSE_KEPT_CHARS = 500;
+/** While items are being sent, how often a round looks for changes of other items. */
+const ROUND_POLL_MS = 250;
 /** Deliveries a round handles at most (the rest go in the next round, at once). */
 const ROUND_MAX = 200;
 
@@ -38,34 +41,48 @@ export function createWebhookActivities(pool: pg.Pool, options: WebhookDeliveryO
   const timeoutMs = options.timeoutMs ?? 10_000;
   const concurrency = options.concurrency ?? 16;
   return {
-    async dispatchWebhook({ id, now: nowMs }) {
-      const now = new Date(nowMs);
+    async dispatchWebhook({ id, now: startedAt }) {
+      // The workflow's time (skipped, in time-skipping mode), running on with the wall clock.
+      const wallStart = Date.now();
+      const nowMs = () => startedAt + (Date.now() - wallStart);
       const hook = await store.get(id);
       if (!hook) return { gone: true };
-      const more = await store.take(hook, now);
-      const { due, nextAttemptAt } = await store.heads(id, now, ROUND_MAX);
       let budget = ROUND_MAX;
       let failed = false;
+      let more = false;
+      const busy = new Map<string, Promise<void>>();
       // One item's changes in order: the next goes once the one before is delivered or given up.
       const deliverItem = async (first: Delivery) => {
-        for (let d: Delivery | undefined = first; d && budget > 0; d = await store.head(id, d.ref, now)) {
+        for (let d: Delivery | undefined = first; d && budget > 0; d = await store.head(id, d.ref, new Date(nowMs()))) {
           budget--;
-          if (d.attempts > 0 && nowMs - d.windowStart.getTime() > hook.giveUpAfterMs) {
+          if (d.attempts > 0 && nowMs() - d.windowStart.getTime() > hook.giveUpAfterMs) {
             await store.giveUp(d.id);
             continue;
           }
-          if (!(await attempt(store, hook, d, nowMs, timeoutMs))) {
+          const delivered = await attempt(store, hook, d, nowMs(), timeoutMs);
+          Context.current().heartbeat();
+          if (!delivered) {
             failed = true;
             return;
           }
-          Context.current().heartbeat();
         }
       };
-      let next = 0;
-      const lane = async () => {
-        while (next < due.length) await deliverItem(due[next++]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, lane));
+      // Items side by side: while some wait on a slow receiver, the round keeps taking new
+      // changes and starts the items that are free, until every item it started is done.
+      let nextAttemptAt: Date | undefined;
+      for (;;) {
+        const now = new Date(nowMs());
+        more = await store.take(hook, now);
+        const heads = await store.heads(id, now, ROUND_MAX);
+        nextAttemptAt = heads.nextAttemptAt;
+        for (const d of heads.due) {
+          if (busy.has(d.ref) || busy.size >= concurrency || budget <= 0) continue;
+          busy.set(d.ref, deliverItem(d).finally(() => busy.delete(d.ref)));
+        }
+        if (busy.size === 0) break;
+        await Promise.race([...busy.values(), sleep(ROUND_POLL_MS)]);
+        Context.current().heartbeat();
+      }
       // A failed attempt's retry may now be the earliest, or the budget ran out: the next round asks the store again.
       if (more || failed || budget <= 0) return { more: true };
       return nextAttemptAt ? { nextAttemptAt: nextAttemptAt.getTime() } : {};

@@ -129,6 +129,15 @@ export class ChangeFeedStore {
   }
 }
 
+/** How long the feed keeps a change (CHANGE_FEED_RETENTION_DAYS, default 30). */
+export function changeFeedRetentionMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CHANGE_FEED_RETENTION_DAYS;
+  if (raw === undefined || raw === '') return 30 * 86_400_000;
+  const days = Number(raw);
+  if (!(days > 0)) throw new Error(`CHANGE_FEED_RETENTION_DAYS must be a number of days above 0 (it is "${raw}").`);
+  return days * 86_400_000;
+}
+
 function toChange(r: Row): ItemChange {
   return { cursor: String(r.position), ref: r.ref, version: r.version, kind: r.kind, state: r.state, queue: r.queue, change: r.change, entryTypes: r.entry_types, at: r.at };
 }

@@ -212,6 +212,12 @@ export class WebhookStore {
     return (await this.deliveries(webhookId, 1, undefined, deliveryId))[0];
   }
 
+  /** Removes deliveries delivered or given up before `before`, with their attempts. */
+  async prune(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(`DELETE FROM webhook_deliveries WHERE status <> 'pending' AND COALESCE(last_attempt_at, window_start) < $1`, [before]);
+    return rowCount ?? 0;
+  }
+
   /** Sends a delivery again: pending, due at once, with a new give-up window. False when there is no such delivery. */
   async redeliver(webhookId: string, deliveryId: string, now: Date): Promise<boolean> {
     const { rowCount } = await this.pool.query(

@@ -29,7 +29,7 @@ import { ServiceInstance } from '../store/service-instance.js';
 import { ensureSearchAttributes } from './search-attribute-registration.js';
 import { ChangeWaiter } from '../api/change-waiter.js';
 import { WebhookDispatch } from '../api/webhook-dispatch.js';
-import { listenForItemChanges } from '../store/change-feed-store.js';
+import { ChangeFeedStore, changeFeedRetentionMs, listenForItemChanges } from '../store/change-feed-store.js';
 import { WebhookStore } from '../store/webhook-store.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
@@ -176,6 +176,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       webhookDispatch.changed();
     }));
     onStop('webhook wake-ups', async () => webhookDispatch.stop());
+    // The feed and the webhooks' delivery logs keep CHANGE_FEED_RETENTION_DAYS: pruned at start, then hourly.
+    const retentionMs = changeFeedRetentionMs();
+    const prune = () => {
+      const before = new Date(Date.now() - retentionMs);
+      void Promise.all([new ChangeFeedStore(pool).prune(before), new WebhookStore(pool).prune(before)]).catch((err) => logger.warn({ err }, 'could not prune the change feed'));
+    };
+    prune();
+    const pruning = setInterval(prune, 3_600_000).unref();
+    onStop('change feed pruning', async () => clearInterval(pruning));
     const app = createApp({
       changeWaiter,
       webhookDispatch,

@@ -112,6 +112,13 @@ const ROWS: Row[] = [
     body: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', rule: { resolution: { target: 'P1D' } } }),
     expect: { human: 403, supervisor: 200, robot: 403, integration: 403, admin: 200 },
   },
+  // R47: the change feed for everyone (what each may see), webhooks for the admin
+  { operationId: 'getChanges', query: '?after=latest', expect: ALL(200) },
+  { operationId: 'putWebhooksById', body: () => ({ url: 'https://hooks.example.com/matrix', secret: 'a-matrix-secret-of-24-chars-or-more' }), expect: ADMIN_ONLY(200) },
+  { operationId: 'getWebhooksById', on: 'no such webhook', expect: ADMIN_ONLY(404) },
+  { operationId: 'deleteWebhooksById', on: 'no such webhook', expect: ADMIN_ONLY(404) },
+  { operationId: 'getWebhooksByIdDeliveries', on: 'no such webhook', expect: ADMIN_ONLY(404) },
+  { operationId: 'postWebhooksByIdDeliveriesByDeliveryRedeliver', on: 'no such delivery', expect: ADMIN_ONLY(404) },
   // lists
   { operationId: 'getInbox', expect: ALL(200) },
   { operationId: 'getOwnedWork', expect: ALL(200) },
@@ -192,7 +199,8 @@ async function call(row: Row, caller: CallerName, place: Place): Promise<number>
     .replace('{ref}', ref)
     .replace('{id}', `matrix-${n}`)
     .replace('{address}', `matrix-${n}@example.com`)
-    .replace('{queue}', 'finance');
+    .replace('{queue}', 'finance')
+    .replace('{delivery}', '999999');
   const res = await api.request(op.method, path + (row.query ?? ''), { token: tokenOf(caller), body: row.body?.(n) ?? (op.method === 'GET' ? undefined : {}) });
   return res.status;
 }

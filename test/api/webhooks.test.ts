@@ -3,11 +3,9 @@
 // that checks every signature with the `standardwebhooks` package. Each test sets its own
 // webhook and makes its own items.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiHarness } from '../support/api-harness.js';
+import { Receiver, tally } from '../support/webhook-receiver.js';
 
 let api: ApiHarness;
 
@@ -19,48 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
 });
-
-interface Received {
-  id: string;
-  status: number;
-  body: string;
-  data: { ref: string; version: number };
-}
-
-/** An HTTP receiver: answers as `answer` says, verifies each request's signature, and keeps them. */
-class Receiver {
-  readonly received: Received[] = [];
-  answer: (n: number) => number = () => 200;
-  unsigned = 0;
-  private server!: Server;
-
-  constructor(private readonly secret: string) {}
-
-  async start(): Promise<string> {
-    const verifier = new Webhook(this.secret);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        try {
-          verifier.verify(body, req.headers as Record<string, string>);
-        } catch {
-          this.unsigned++;
-        }
-        const status = this.answer(this.received.length + 1);
-        this.received.push({ id: String(req.headers['webhook-id']), status, body, data: JSON.parse(body).data });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'receiver failed: '.padEnd(2_000, 'x'));
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 const SECRET = 'whsec_' + Buffer.from('a-secret-of-thirty-two-bytes!!!!').toString('base64');
 
@@ -85,25 +41,6 @@ async function skip(duration: string): Promise<void> {
 async function feedOf(cursor: string, refs: string[]): Promise<string[]> {
   const res = await api.request('GET', `/v1/changes?after=${cursor}&limit=1000`);
   return (res.body.changes as Array<{ ref: string; version: number }>).filter((c) => refs.includes(c.ref)).map((c) => `${c.ref}@${c.version}`);
-}
-
-/**
- * What the receiver got, checked: every change of the feed delivered (a 2xx), each item's
- * deliveries in version order, and every repeated `webhook-id` a retry of the same change.
- */
-function tally(receiver: Receiver, changes: string[]) {
-  const delivered = receiver.received.filter((r) => r.status === 200);
-  const key = (r: Received) => `${r.data.ref}@${r.data.version}`;
-  const deliveredKeys = new Set(delivered.map(key));
-  const lost = changes.filter((c) => !deliveredKeys.has(c));
-  const byId = new Map<string, Set<string>>();
-  for (const r of receiver.received) byId.set(r.id, (byId.get(r.id) ?? new Set()).add(r.body));
-  const duplicates = receiver.received.length - byId.size;
-  for (const [id, bodies] of byId) expect(bodies.size, `${id}: one change per webhook-id`).toBe(1);
-  const perItem = new Map<string, number[]>();
-  for (const r of delivered) perItem.set(r.data.ref, [...(perItem.get(r.data.ref) ?? []), r.data.version]);
-  for (const [ref, versions] of perItem) expect(versions, `${ref} in order`).toEqual([...versions].sort((a, b) => a - b));
-  return { changes: changes.length, requests: receiver.received.length, failed: receiver.received.length - delivered.length, duplicates, lost: lost.length, unsigned: receiver.unsigned };
 }
 
 async function latest(): Promise<string> {
@@ -167,6 +104,38 @@ describe('R47: webhooks', () => {
       expect(t).toMatchObject({ lost: 0, unsigned: 0 });
       expect(t.failed).toBeGreaterThan(0);
       expect(t.duplicates).toBe(t.failed); // each repeat is the retry of a failed attempt
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('R47: a receiver that does not answer for one item is cut at the timeout and retried, and holds up no other item', async () => {
+    const receiver = new Receiver(SECRET);
+    const url = await receiver.start();
+    try {
+      expect((await api.request('PUT', '/v1/webhooks/slow', { body: { url, secret: SECRET, queues: ['slow'] } })).status).toBe(200);
+      const cursor = await latest();
+      let slowRef = '';
+      receiver.hangs = (data) => data.ref === slowRef;
+      const created = await api.request('POST', '/v1/work-items', {
+        body: { kind: 'ticket', title: 'Slow', description: 'Details', categoryId: 'quick', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', queue: 'slow', submit: true },
+      });
+      slowRef = created.body.ref;
+      await api.eventually('the slow item held', async () => receiver.hung.length === 1);
+      const heldAt = Date.now();
+      const others = [await story('slow'), await story('slow')];
+      const changes = await feedOf(cursor, others);
+      await api.eventually('the other items delivered', async () => tally(receiver, changes).lost === 0);
+      const tookMs = Date.now() - heldAt;
+      expect(receiver.hung).toHaveLength(1); // still the one request, unanswered
+      receiver.hangs = () => false;
+      await api.eventually('the slow item delivered after its timeout', async () => {
+        await skip('PT10S');
+        return receiver.received.some((r) => r.data.ref === slowRef && r.status === 200);
+      }, 60_000);
+      const log = (await api.request('GET', '/v1/webhooks/slow/deliveries?limit=500')).body.deliveries as Array<{ ref: string; attemptLog: Array<{ error: string | null }> }>;
+      expect(log.find((d) => d.ref === slowRef)!.attemptLog[0]!.error).toBe('no answer within 10000 ms');
+      console.log(`R47 slow receiver: ${changes.length} changes of 2 other items delivered in ${tookMs} ms while one request hung`);
     } finally {
       await receiver.stop();
     }
