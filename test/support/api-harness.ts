@@ -1,5 +1,7 @@
 // Starts the whole service (migrations, worker, HTTP API) against the test run's Temporal dev
-// server and a fresh PostgreSQL database, and gives tests a small HTTP client.
+// server and a fresh PostgreSQL database, and gives tests the typed client (clients/typescript)
+// as each caller, and `request`, an untyped call through the same client for what the types
+// refuse on purpose (bodies that break the schema, malformed JSON, routes outside the document).
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -12,6 +14,9 @@ import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { SkippingClock } from '../../api/clock.js';
 import { installWorkerMetrics } from '../../worker/worker-metrics.js';
 import { testPayloadKeys } from './payload-keys.js';
+import { createWorkItemsClient, type Schema, type WorkItemsClient } from '../../clients/typescript/src/index.js';
+
+export { ok } from '../../clients/typescript/src/index.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -22,6 +27,8 @@ export interface ApiResponse<T = any> {
 export class ApiHarness {
   readonly tokens: Record<string, string> = {};
   private readonly stops: Array<() => Promise<void>> = [];
+  /** Typed clients by base URL and token (a restart may move the service to another port). */
+  private readonly clients = new Map<string, WorkItemsClient>();
 
   private constructor(
     private running: RunningService,
@@ -87,27 +94,56 @@ export class ApiHarness {
     return this.db.url;
   }
 
+  /** The typed client as the admin. */
+  get client(): WorkItemsClient {
+    return this.clientWith(this.adminToken);
+  }
+
+  /** The typed client as resource `id` (made by `resource()`). */
+  clientAs(id: string): WorkItemsClient {
+    const token = this.tokens[id];
+    if (!token) throw new Error(`no token for ${id}: create it with resource()`);
+    return this.clientWith(token);
+  }
+
+  /** The typed client with `token` (none: requests carry no Authorization). */
+  clientWith(token: string | null): WorkItemsClient {
+    const key = `${this.url} ${token ?? ''}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = createWorkItemsClient({ baseUrl: this.url, ...(token ? { token } : {}) });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /**
+   * Any method and path (with its query string), untyped, through the typed client's request():
+   * `body` is sent as JSON, `raw` as it is (with no content-type unless `headers` names one).
+   * The answer's body is its JSON, or undefined when empty.
+   */
   async request<T = any>(method: string, path: string, options: { as?: string; token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<ApiResponse<T>> {
     const token = options.token !== undefined ? options.token : options.as ? this.tokens[options.as] : this.adminToken;
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (options.raw !== undefined) body = options.raw;
-    else if (options.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = JSON.stringify(options.body);
-    }
-    const res = await fetch(this.url + path, { method, headers, body });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const headers: Record<string, string | null> = { ...(options.headers ?? {}) };
+    if (options.raw !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = null;
+    const untyped = this.clientWith(token ?? null).request as (method: string, path: string, init: object) => Promise<{ data?: string; error?: unknown; response: Response }>;
+    const { data, error, response } = await untyped(method, path, {
+      headers,
+      body: options.raw ?? options.body,
+      ...(options.raw !== undefined ? { bodySerializer: (raw: string) => raw } : {}),
+      parseAs: 'text', // openapi-fetch parses a refusal's body itself; a success's text is parsed here, as JSON
+    });
+    const body = response.ok ? (data ? JSON.parse(data) : undefined) : error === '' ? undefined : error;
+    return { status: response.status, body, headers: response.headers };
   }
 
   /** Creates a resource as admin and keeps its token under its id; with `queues`, it is bounded to them (R46). */
   async resource(id: string, kind: 'human' | 'robot' | 'integration', roles: string[] = [], queues?: string[]): Promise<string> {
-    const res = await this.request('POST', '/v1/resources', { body: { id, name: id, kind, roles, ...(queues ? { queues } : {}) } });
-    if (res.status !== 201) throw new Error(`could not create ${id}: ${JSON.stringify(res.body)}`);
-    this.tokens[id] = res.body.token;
-    return res.body.token;
+    const body: Schema<'ResourceCreate'> = { id, name: id, kind, roles: roles as Array<'supervisor'>, ...(queues ? { queues } : {}) };
+    const { data, error, response } = await this.client.POST('/v1/resources', { body });
+    if (!data) throw new Error(`could not create ${id}: ${response.status} ${JSON.stringify(error)}`);
+    this.tokens[id] = data.token;
+    return data.token;
   }
 
   /** Polls until `check` returns a value (the read model and timers lag by a moment). */
@@ -131,11 +167,13 @@ export class ApiHarness {
   /** Every entry of the item's timeline, read page by page through GET .../timeline (a view holds the latest 50). */
   async timeline(ref: string, as?: string): Promise<any[]> {
     const entries: any[] = [];
+    const client = as ? this.clientAs(as) : this.client;
     for (let after: number | undefined = 0; after !== undefined; ) {
-      const page: ApiResponse<any> = await this.request('GET', `/v1/work-items/${ref}/timeline?after=${after}&limit=500`, { as });
-      if (page.status !== 200) throw new Error(`timeline of ${ref}: ${page.status} ${JSON.stringify(page.body)}`);
-      entries.push(...page.body.entries);
-      after = page.body.nextAfter;
+      const page: { data?: Schema<'TimelinePage'>; error?: unknown; response: Response } = await client.GET('/v1/work-items/{ref}/timeline', { params: { path: { ref }, query: { after, limit: 500 } } });
+      const { data, error, response } = page;
+      if (!data) throw new Error(`timeline of ${ref}: ${response.status} ${JSON.stringify(error)}`);
+      entries.push(...data.entries);
+      after = data.nextAfter;
     }
     return entries;
   }
@@ -156,6 +194,9 @@ export class ApiHarness {
     await this.db.drop();
   }
 }
+
+/** The path parameter of an item's routes, for the typed client: `client.GET('/v1/work-items/{ref}', item(ref))`. */
+export const item = (ref: string) => ({ params: { path: { ref } } });
 
 /**
  * Test files share one Temporal dev server, and a reference is a workflow id: each file takes

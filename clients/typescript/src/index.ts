@@ -19,11 +19,13 @@ export interface WorkItemsClientOptions {
   token?: string;
   /** The fetch to send requests with (another transport, a test's); global fetch by default. */
   fetch?: ClientOptions['fetch'];
+  /** The Request class requests are built with, for a `fetch` that reads them its own way; global Request by default. */
+  Request?: ClientOptions['Request'];
 }
 
 /** An openapi-fetch client of the API whose every request carries `Authorization: Bearer <token>`. */
 export function createWorkItemsClient(options: WorkItemsClientOptions): WorkItemsClient {
-  const client = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const client = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.Request ? { Request: options.Request } : {}) });
   if (options.token !== undefined) client.use(bearer(options.token));
   return client;
 }
@@ -36,4 +38,22 @@ export function bearer(token: string): Middleware {
       return request;
     },
   };
+}
+
+/** A refusal (or any status of 300 or more) that `ok` turned into an error: its status and body. */
+export class WorkItemsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly url: string,
+  ) {
+    super(`${status} from ${url}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** The data of a call that must succeed: `const item = await ok(client.GET(...))`; otherwise throws a WorkItemsError. */
+export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw new WorkItemsError(response.status, error, response.url);
+  return data as T;
 }
