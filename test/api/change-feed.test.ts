@@ -87,7 +87,7 @@ describe('R47: the change feed', () => {
 
   it('R47: a consumer killed mid-page restarts from its last cursor and misses nothing and sees nothing twice', async () => {
     const start = await latest();
-    const refs = await Promise.all(['finance', 'hr', 'finance'].map(story));
+    const refs = await Promise.all(['finance', 'hr', 'finance', 'hr', 'finance', 'hr'].map(story));
     const whole = (await readAll(start, 1000)).changes.filter((c) => refs.includes(c.ref));
 
     // The consumer keeps its cursor after each change it handles; it dies after 3 changes of a page of 5.
