@@ -737,6 +737,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read the change feed: every change of every item the caller may see, in commit order (R47) */
+        get: operations["getChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook (R47); its secret is never shown */
+        get: operations["getWebhooksById"];
+        /** Create or replace a webhook: the service POSTs it each change it subscribes to, signed (R47) */
+        put: operations["putWebhooksById"];
+        post?: never;
+        /** Delete a webhook and its deliveries (R47) */
+        delete: operations["deleteWebhooksById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's deliveries, newest first, each with every attempt and the receiver's answers (R47) */
+        get: operations["getWebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{delivery}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again, at once, with a new give-up window (R47) */
+        post: operations["postWebhooksByIdDeliveriesByDeliveryRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1393,6 +1463,95 @@ export interface components {
                 first_response?: components["schemas"]["SlaRule"];
                 next_response?: components["schemas"]["SlaRule"];
             };
+        };
+        ChangePage: {
+            changes: components["schemas"]["Change"][];
+            nextCursor: string;
+        };
+        Change: {
+            cursor: string;
+            ref: string;
+            version: number;
+            /** @enum {string} */
+            kind: "ticket" | "case" | "action";
+            /** @enum {string} */
+            state: "draft" | "todo" | "in_progress" | "waiting" | "resolved" | "closed";
+            queue: string | null;
+            /**
+             * @description `created`, the type of the first timeline entry the change added, or `updated` when it added none
+             * @enum {string}
+             */
+            change: "created" | "updated" | "submitted" | "edited" | "state_changed" | "assigned" | "note" | "email_in" | "email_out" | "wait_started" | "wait_ended" | "rejected_by_robot" | "resolved" | "reopened" | "closed" | "sla_started" | "sla_stopped" | "sla_changed" | "sla_removed" | "sla_at_risk" | "sla_breached" | "stage_started" | "launch_requested" | "action_launched" | "action_closed" | "needs_attention" | "flow_complete" | "reworked" | "reset" | "case_cancelled" | "case_started" | "child_changed" | "case_launch_requested" | "split" | "split_part_started" | "merged_in" | "merged_into" | "queue_changed";
+            entryTypes: ("created" | "submitted" | "edited" | "state_changed" | "assigned" | "note" | "email_in" | "email_out" | "wait_started" | "wait_ended" | "rejected_by_robot" | "resolved" | "reopened" | "closed" | "sla_started" | "sla_stopped" | "sla_changed" | "sla_removed" | "sla_at_risk" | "sla_breached" | "stage_started" | "launch_requested" | "action_launched" | "action_closed" | "needs_attention" | "flow_complete" | "reworked" | "reset" | "case_cancelled" | "case_started" | "child_changed" | "case_launch_requested" | "split" | "split_part_started" | "merged_in" | "merged_into" | "queue_changed")[];
+            at: string;
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            /** @enum {boolean} */
+            secretSet: true;
+            events: string[] | null;
+            queues: string[] | null;
+            giveUpAfter: string;
+            /** @description the feed cursor the webhook has taken changes up to */
+            cursor: string;
+            /** @description deliveries not delivered or given up yet */
+            pending: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WebhookPut: {
+            /**
+             * Format: uri
+             * @example https://hr.example.com/hooks/work-items
+             */
+            url: string;
+            /**
+             * @description the signing key: `whsec_<base64>` as Standard Webhooks writes it, or any other string (used as its bytes)
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /** @description only changes of these kinds (a change's `change` or one of its `entryTypes`); absent: every change */
+            events?: ("created" | "updated" | "submitted" | "edited" | "state_changed" | "assigned" | "note" | "email_in" | "email_out" | "wait_started" | "wait_ended" | "rejected_by_robot" | "resolved" | "reopened" | "closed" | "sla_started" | "sla_stopped" | "sla_changed" | "sla_removed" | "sla_at_risk" | "sla_breached" | "stage_started" | "launch_requested" | "action_launched" | "action_closed" | "needs_attention" | "flow_complete" | "reworked" | "reset" | "case_cancelled" | "case_started" | "child_changed" | "case_launch_requested" | "split" | "split_part_started" | "merged_in" | "merged_into" | "queue_changed")[];
+            /** @description only items in these queues; absent: every item */
+            queues?: string[];
+            /**
+             * @description how long a change is retried before it is given up (default P3D)
+             * @example P3D
+             */
+            giveUpAfter?: string;
+        };
+        WebhookDeleted: {
+            id: string;
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        WebhookDeliveries: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            next: string | null;
+        };
+        WebhookDelivery: {
+            id: string;
+            webhookId: string;
+            ref: string;
+            version: number;
+            /** @description the `webhook-id` header, the same on every attempt */
+            messageId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "given_up";
+            attempts: number;
+            nextAttemptAt: string | null;
+            change: components["schemas"]["Change"];
+            attemptLog: {
+                attempt: number;
+                at: string;
+                /** @description the receiver's HTTP status; null when it did not answer */
+                status: number | null;
+                error: string | null;
+                /** @description the start of the receiver's answer (500 characters at most) */
+                response: string | null;
+                durationMs: number;
+            }[];
         };
     };
     responses: never;
@@ -5986,6 +6145,530 @@ export interface operations {
             };
             /** @description The body is too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getChanges: {
+        parameters: {
+            query?: {
+                /** @description the cursor to read after: a `nextCursor`, `0` (the default: the oldest change kept), or `latest` (only changes from now on) */
+                after?: string | "latest";
+                /** @description changes per page, 1-1000 (default 100) */
+                limit?: number;
+                /** @description with no change after the cursor, wait this long for one (long poll), e.g. PT30S; at most PT60S */
+                wait?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cursor is older than what the feed keeps; `oldestCursor` is the oldest there is. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such work item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat with the same key returns the first response and changes nothing more. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPut"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhooksById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat with the same key returns the first response and changes nothing more. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeleted"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such work item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: fields are missing, resolution communication is required, or the Idempotency-Key was used for another request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the next page: deliveries older than this id */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveries"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such work item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the per-token rate (RATE_LIMIT_PER_SECOND); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal or PostgreSQL is not answering, or the item is taking many commands at once; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWebhooksByIdDeliveriesByDeliveryRedeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A repeat with the same key returns the first response and changes nothing more. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                delivery: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description The request is malformed; `issues` names each bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No token, or an unknown one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such work item. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused in the current state, the item was stopped in Temporal and needs an operator, or the Idempotency-Key is still in use. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
