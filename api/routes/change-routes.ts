@@ -42,8 +42,7 @@ export function registerChangeRoutes(routes: Routes, deps: ChangeRouteDeps): voi
       const limit = query.limit ?? DEFAULT_PAGE;
       const read = async () => {
         try {
-          const page = await deps.feed.read(after, limit, reach ? { reach } : {});
-          return { ...page, changes: page.changes };
+          return await deps.feed.read(after, limit, reach ? { reach } : {});
         } catch (error) {
           if (error instanceof CursorExpired) throw new ApiError('cursor_expired', error.message, { oldestCursor: error.oldestCursor });
           throw error;
@@ -72,7 +71,7 @@ export function registerChangeRoutes(routes: Routes, deps: ChangeRouteDeps): voi
       if (giveUpAfterMs <= 0) throw invalid([{ path: ['body', 'giveUpAfter'], message: 'longer than zero' }]);
       const { webhook } = await deps.webhooks.put(params.id!, { url: url.toString(), secret: body.secret, giveUpAfterMs, ...(body.events ? { events: body.events } : {}), ...(body.queues ? { queues: body.queues } : {}) });
       await deps.dispatch.wake(webhook.id);
-      return view(webhook, 0);
+      return view(webhook, await deps.webhooks.pendingCount(webhook.id));
     },
   });
 
