@@ -9,13 +9,16 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { startService } from '../worker/service.js';
 import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
-import { request } from './http-client.js';
+import { apiClient, callApi } from './http-client.js';
+import type { WorkItemsClient } from '../clients/typescript/src/index.js';
 
 export interface BenchTarget {
   service: { url: string; client: Client };
   temporalAddress: string;
   adminToken: string;
-  /** One API request; a status of 300 or more throws, with the answer. */
+  /** The typed client (clients/typescript, over node:http) as the caller of `token`. */
+  client(token: string): WorkItemsClient;
+  /** One API request through the typed client, untyped; a status of 300 or more throws, with the answer. */
   call(method: string, path: string, token: string, body?: unknown): Promise<any>;
   stop(): Promise<void>;
 }
@@ -51,12 +54,9 @@ export async function openBenchTarget(): Promise<BenchTarget> {
       stops.unshift(started.stop);
       service = started;
     }
-    const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await request(service.url, method, path, token, body);
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return JSON.parse(res.text);
-    };
-    return { service, temporalAddress, adminToken, call, stop };
+    const client = (token: string): WorkItemsClient => apiClient(service.url, token);
+    const call = (method: string, path: string, token: string, body?: unknown): Promise<any> => callApi(client(token), method, path, body);
+    return { service, temporalAddress, adminToken, client, call, stop };
   } catch (error) {
     await stop();
     throw error;

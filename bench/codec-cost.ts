@@ -13,7 +13,7 @@ import pino from 'pino';
 import { startService, type RunningService } from '../worker/service.js';
 import { AesGcmPayloadCodec, newPayloadKey, parsePayloadKeys } from '../worker/payload-codec.js';
 import { startBenchServers } from './bench-servers.js';
-import { request } from './http-client.js';
+import { apiClient, callApi } from './http-client.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { recordResult } from './results.js';
 
@@ -38,11 +38,7 @@ export async function runCodecCost(): Promise<void> {
       const service = await startService({ ...servers, payloadKeys, adminToken, taskQueue: `codec-${randomUUID()}`, logger: pino({ level: 'warn' }) });
       sides.push({ name, service, agent: '', latencies: [], historyBytes: [] });
     }
-    const call = async (side: Side, method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await request(side.service.url, method, path, token, body);
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return JSON.parse(res.text);
-    };
+    const call = (side: Side, method: string, path: string, token: string, body?: unknown): Promise<any> => callApi(apiClient(side.service.url, token), method, path, body);
     // Both services share the database: one category, one agent.
     await call(sides[0]!, 'PUT', '/v1/categories/codec', adminToken, { name: 'Codec' });
     const agent = (await call(sides[0]!, 'POST', '/v1/resources', adminToken, { id: `codec-${randomUUID().slice(0, 8)}`, name: 'Agent', kind: 'human' })).token as string;

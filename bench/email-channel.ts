@@ -40,7 +40,7 @@ import { rawMessage, type Mail } from '../test/support/smtp-client.js';
 import { SmtpRelay } from '../test/support/smtp-relay.js';
 import { startService } from '../worker/service.js';
 import { startBenchServers, benchPayloadKeys } from './bench-servers.js';
-import { request } from './http-client.js';
+import { apiClient, callApi, request } from './http-client.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { INBOUND_CONCURRENCY } from '../api/inbound-message-queue.js';
@@ -102,11 +102,7 @@ async function main(): Promise<void> {
     const raw = rawPoster(service.url);
     stops.push(async () => raw.close());
 
-    const call = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await request(service.url, method, path, token, body);
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return JSON.parse(res.text);
-    };
+    const call = (method: string, path: string, token: string, body?: unknown): Promise<any> => callApi(apiClient(service.url, token), method, path, body);
     const run = randomUUID().slice(0, 8); // a shared DATABASE_URL keeps earlier runs' messages
     await call('PUT', '/v1/categories/bench-mail', adminToken, { name: 'Bench mail' });
     await call('PUT', `/v1/mailboxes/${MAILBOX}`, adminToken, { starts: 'ticket', categoryId: 'bench-mail' });

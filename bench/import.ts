@@ -36,7 +36,7 @@ import { writeLegacyExportFile } from '../scripts/generate-legacy-export.js';
 import { startDevServer } from '../test/support/temporal-dev-server.js';
 import { startService } from '../worker/service.js';
 import { startBenchServers, type BenchServers, benchPayloadKeys } from './bench-servers.js';
-import { request } from './http-client.js';
+import { apiClient, callApi } from './http-client.js';
 import { cpuSnapshot } from './process-cpu.js';
 import { recordResult } from './results.js';
 
@@ -62,10 +62,7 @@ const temporalPort = servers.temporalAddress.split(':').at(-1)!;
 const postgresPort = PGLITE ? undefined : new URL(servers.databaseUrl).port;
 
 try {
-  const call = async (method: string, path: string, body: unknown) => {
-    const res = await request(service.url, method, path, adminToken, body);
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  };
+  const call = (method: string, path: string, body: unknown) => callApi(apiClient(service.url, adminToken), method, path, body);
   await call('PUT', '/v1/categories/legacy-import', { name: 'Imported', feedbackWindow: 'P5D' });
   await call('PUT', '/v1/processes/legacy-import', { name: 'Imported', stages: [{ name: 'Work', actions: [{ type: 'task', name: 'Work' }] }] });
   await call('POST', '/v1/resources', { id: 'legacy-agent', name: 'Agent', kind: 'human' });

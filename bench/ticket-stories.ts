@@ -1,7 +1,8 @@
 // Benchmark: N full ticket stories driven through the HTTP API (create, submit, pick up by a
 // note, wait, inbound email ends the wait, note, resolve, closed), then as many reads of the
 // stories' items (GET /v1/work-items/:ref, served from PostgreSQL), beside a baseline of the same
-// number of bare Temporal Update round trips on a no-op workflow, in the same process.
+// number of bare Temporal Update round trips on a no-op workflow, in the same process. The
+// requests go through the typed client (clients/typescript) over node:http (bench/http-client.ts).
 //
 //   npm run bench                 # 40 stories, 4 at a time
 //   STORIES=200 CONCURRENCY=8 npm run bench
@@ -19,6 +20,7 @@ import { openBenchTarget } from './bench-target.js';
 import { cpuPerRequest, cpuSnapshot } from './process-cpu.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { cpuFigures, ratioOf, recordResult } from './results.js';
+import { ok } from '../clients/typescript/src/index.js';
 
 const STORIES = Number(process.env.STORIES ?? 40);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
@@ -26,43 +28,51 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 async function main(): Promise<void> {
   const target = await openBenchTarget();
   try {
-    const { service, temporalAddress, adminToken, call } = target;
+    const { service, temporalAddress, adminToken } = target;
+    const admin = target.client(adminToken);
 
     // Configuration, and the people in the stories.
-    await call('PUT', '/v1/categories/bench', adminToken, { name: 'Bench', requireResolutionCommunication: true });
-    await call('PUT', '/v1/calendars/office', adminToken, { timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'], tue: ['09:00', '17:00'], wed: ['09:00', '17:00'], thu: ['09:00', '17:00'], fri: ['09:00', '17:00'] }, holidays: ['2026-12-25', '2027-01-01'] });
-    await call('PUT', '/v1/categories/bench-sla', adminToken, {
-      name: 'Bench with SLA', requireResolutionCommunication: true, sla: { target: 'PT40H', calendarId: 'office', addWaitingTime: true, stopOn: ['more_info'] },
-    });
+    await ok(admin.PUT('/v1/categories/{id}', { params: { path: { id: 'bench' } }, body: { name: 'Bench', requireResolutionCommunication: true } }));
+    await ok(admin.PUT('/v1/calendars/{id}', {
+      params: { path: { id: 'office' } },
+      body: { timezone: 'Europe/Bucharest', workingHours: { mon: ['09:00', '17:00'], tue: ['09:00', '17:00'], wed: ['09:00', '17:00'], thu: ['09:00', '17:00'], fri: ['09:00', '17:00'] }, holidays: ['2026-12-25', '2027-01-01'] },
+    }));
+    await ok(admin.PUT('/v1/categories/{id}', {
+      params: { path: { id: 'bench-sla' } },
+      body: { name: 'Bench with SLA', requireResolutionCommunication: true, sla: { target: 'PT40H', calendarId: 'office', addWaitingTime: true, stopOn: ['more_info'] } },
+    }));
     const run = randomUUID().slice(0, 8); // a running service keeps the resources of earlier runs
-    const agent = (await call('POST', '/v1/resources', adminToken, { id: `agent-${run}`, name: 'Agent', kind: 'human' })).token as string;
-    const intake = (await call('POST', '/v1/resources', adminToken, { id: `intake-${run}`, name: 'Intake', kind: 'integration' })).token as string;
+    const agent = target.client((await ok(admin.POST('/v1/resources', { body: { id: `agent-${run}`, name: 'Agent', kind: 'human' } }))).token);
+    const intake = target.client((await ok(admin.POST('/v1/resources', { body: { id: `intake-${run}`, name: 'Intake', kind: 'integration' } }))).token);
 
     const commandLatencies: number[] = [];
     // By kind of request: the commands (one Update each), creation (a start) and inbound email.
     const byKind: Record<'command' | 'create' | 'email', number[]> = { command: [], create: [], email: [] };
-    const timed = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+    const timed = async <T>(kind: keyof typeof byKind, send: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> => {
       const t0 = performance.now();
-      const result = await call(method, path, token, body);
+      const result = await ok(send());
       const ms = performance.now() - t0;
       commandLatencies.push(ms);
-      byKind[path === '/v1/work-items' ? 'create' : path === '/v1/inbound-emails' ? 'email' : 'command'].push(ms);
+      byKind[kind].push(ms);
       return result;
     };
+    const item = (ref: string) => ({ params: { path: { ref } } });
     let lastRef = '';
     const refs: string[] = [];
     const story = async (i: number, categoryId = 'bench'): Promise<void> => {
-      const created = await timed('POST', '/v1/work-items', agent, {
-        kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId, primaryContact: 'c@x.example', requester: 'c@x.example',
-      });
-      const ref = created.ref as string;
-      await timed('POST', `/v1/work-items/${ref}/submit`, agent);
-      await timed('POST', `/v1/work-items/${ref}/notes`, agent, { text: 'Looking' });
-      await timed('POST', `/v1/work-items/${ref}/wait`, agent, { type: 'more_info' });
-      const email = await timed('POST', '/v1/inbound-emails', intake, { messageId: `<bench-${i}-${randomUUID()}@x.example>`, from: 'c@x.example', to: ['desk@example.com'], subject: `Re: [${ref}]`, body: 'Details' });
+      const created = await timed('create', () =>
+        agent.POST('/v1/work-items', { body: { kind: 'ticket', title: `Invoice ${i}`, description: 'Unpaid invoice', categoryId, primaryContact: 'c@x.example', requester: 'c@x.example' } }),
+      );
+      const ref = created.ref;
+      await timed('command', () => agent.POST('/v1/work-items/{ref}/submit', { ...item(ref), body: {} }));
+      await timed('command', () => agent.POST('/v1/work-items/{ref}/notes', { ...item(ref), body: { text: 'Looking' } }));
+      await timed('command', () => agent.POST('/v1/work-items/{ref}/wait', { ...item(ref), body: { type: 'more_info' } }));
+      const email = await timed('email', () =>
+        intake.POST('/v1/inbound-emails', { body: { messageId: `<bench-${i}-${randomUUID()}@x.example>`, from: 'c@x.example', to: ['desk@example.com'], subject: `Re: [${ref}]`, body: 'Details' } }),
+      );
       if (email.outcome !== 'ended_wait') throw new Error(`story ${i}: email outcome ${email.outcome}`);
-      await timed('POST', `/v1/work-items/${ref}/notes`, agent, { text: 'Paid' });
-      const resolved = await timed('POST', `/v1/work-items/${ref}/resolve`, agent, { method: 'customer_communication' });
+      await timed('command', () => agent.POST('/v1/work-items/{ref}/notes', { ...item(ref), body: { text: 'Paid' } }));
+      const resolved = await timed('command', () => agent.POST('/v1/work-items/{ref}/resolve', { ...item(ref), body: { method: 'customer_communication' } }));
       if (resolved.state !== 'closed') throw new Error(`story ${i}: ended ${resolved.state}`);
       lastRef = ref;
       refs.push(ref);
@@ -85,15 +95,15 @@ async function main(): Promise<void> {
     const readLatencies: number[] = [];
     await pool(stories.count, CONCURRENCY, async (i) => {
       const t = performance.now();
-      await call('GET', `/v1/work-items/${refs[i % refs.length]}`, agent);
+      await ok(agent.GET('/v1/work-items/{ref}', item(refs[i % refs.length])));
       readLatencies.push(performance.now() - t);
     });
     const reads = summarise(readLatencies);
 
-    const history = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
+    const history = await ok(agent.GET('/v1/work-items/{ref}/history', item(lastRef)));
     // The same story in a category with a working-time SLA that stops while waiting.
     await story(-2, 'bench-sla');
-    const slaHistory = await call('GET', `/v1/work-items/${lastRef}/history`, agent);
+    const slaHistory = await ok(agent.GET('/v1/work-items/{ref}/history', item(lastRef)));
     const slaEvents = await eventCounts(service.client, lastRef);
     const storyEvents = await eventList(service.client, refs[0]);
 
