@@ -19,3 +19,4 @@ await runEmailChannel();
 await runCodecCost();
 await runTracingCost();
 await runSlaSimulation();
+await (await import('./change-feed.js')).runChangeFeed();
