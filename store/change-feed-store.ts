@@ -5,8 +5,9 @@
 // changes after it are the ones not seen yet.
 
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Kind, State } from '../workflows/domain/item/types.js';
+import { listenOn } from './pg-listener.js';
 import { reachSql, type Reach } from './reach.js';
 
 /** The channel the storing statement notifies on commit (one notification per statement). */
@@ -143,33 +144,15 @@ function toChange(r: Row): ItemChange {
 }
 
 /**
- * Calls `onChange` when changes commit: in this process (`changesHere`), and, with a pool of
- * more than one connection, anywhere (LISTEN on its own connection, reconnecting a second after
- * it loses it). Answers the function that stops listening.
+ * Calls `onChange` when changes commit: in this process (`changesHere`), and, given a database
+ * URL (a pool of more than one connection), anywhere (LISTEN, store/pg-listener.ts). Answers the
+ * function that stops listening.
  */
 export async function listenForItemChanges(databaseUrl: string | undefined, onChange: () => void): Promise<() => Promise<void>> {
   changesHere.on('change', onChange);
-  let client: pg.Client | undefined;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    c.on('notification', (n) => {
-      if (n.channel === ITEM_CHANGES_CHANNEL) onChange();
-    });
-    c.on('error', () => {
-      void c.end().catch(() => undefined);
-      if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), 1_000);
-    });
-    await c.connect();
-    await c.query(`LISTEN ${ITEM_CHANGES_CHANNEL}`);
-    client = c;
-  };
-  if (databaseUrl) await connect();
+  const stop = databaseUrl ? await listenOn(databaseUrl, ITEM_CHANGES_CHANNEL, { notified: onChange }) : async () => undefined;
   return async () => {
-    stopped = true;
     changesHere.off('change', onChange);
-    clearTimeout(retry);
-    await client?.end().catch(() => undefined);
+    await stop();
   };
 }
