@@ -116,6 +116,21 @@ export function startTracing(options: TracingOptions = {}): ServiceTracing {
   };
 }
 
+const isPrimitive = (value: unknown): boolean => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+
+/**
+ * The attributes of a workflow span that OpenTelemetry allows (primitives and arrays of them). The
+ * sink adds the whole WorkflowInfo to each span's attributes; its nested objects (memo, search
+ * attributes, the parent, ...) would be exported as large nested values, more than half of the
+ * exported bytes for a few spans. Its primitives (workflowId, runId, workflowType, taskQueue,
+ * namespace, attempt, historyLength, ...) stay.
+ */
+function allowedAttributes(attributes: ReadableSpan['attributes']): ReadableSpan['attributes'] {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(attributes)) if (isPrimitive(value) || (Array.isArray(value) && value.every(isPrimitive))) kept[key] = value;
+  return kept as ReadableSpan['attributes'];
+}
+
 /**
  * The workflow interceptors are built on OpenTelemetry's 1.x SDK (their span's parent is
  * `parentSpanId`, its scope `instrumentationLibrary`); this service's exporters are 2.x
@@ -132,6 +147,7 @@ function workflowSpanProcessor(processor: SpanProcessor, resource: Resource): Pi
       const own = v1.spanContext();
       processor.onEnd({
         ...v1,
+        attributes: allowedAttributes(v1.attributes),
         resource,
         instrumentationScope: v1.instrumentationScope ?? v1.instrumentationLibrary ?? { name: '@temporalio/interceptor-workflow' },
         parentSpanContext: v1.parentSpanContext ?? (v1.parentSpanId ? { traceId: own.traceId, spanId: v1.parentSpanId, traceFlags: own.traceFlags, isRemote: false } : undefined),
