@@ -56,7 +56,8 @@ describe('R47: webhooks', () => {
       expect((await api.request('PUT', '/v1/webhooks/down-ten', { body: { url, secret: SECRET, queues: ['down'], giveUpAfter: 'P1D' } })).status).toBe(200);
       const cursor = await latest();
       const refs = [await story('down'), await story('down'), await story('down')];
-      for (let i = 0; i < 10; i++) await skip('PT1M');
+      await skip('PT5M');
+      await skip('PT5M');
       const whileDown = receiver.received.length;
       expect(whileDown).toBeGreaterThan(0);
       expect(receiver.received.every((r) => r.status === 503)).toBe(true);
@@ -66,7 +67,7 @@ describe('R47: webhooks', () => {
       await api.eventually('every change delivered', async () => {
         await skip('PT5M');
         return tally(receiver, changes).lost === 0;
-      }, 60_000);
+      }, 150_000);
       const t = tally(receiver, changes);
       console.log('R47 receiver down for 10 min:', JSON.stringify({ ...t, attemptsWhileDown: whileDown }));
       expect(t).toMatchObject({ lost: 0, unsigned: 0 });
@@ -84,7 +85,7 @@ describe('R47: webhooks', () => {
     } finally {
       await receiver.stop();
     }
-  });
+  }, 180_000);
 
   it('R47: a receiver that answers 500 to every third request still gets each change, once delivered', async () => {
     const receiver = new Receiver(SECRET);
@@ -98,7 +99,7 @@ describe('R47: webhooks', () => {
       await api.eventually('every change delivered', async () => {
         await skip('PT10S');
         return tally(receiver, changes).lost === 0;
-      }, 60_000);
+      }, 150_000);
       const t = tally(receiver, changes);
       console.log('R47 receiver failing every third request:', JSON.stringify(t));
       expect(t).toMatchObject({ lost: 0, unsigned: 0 });
@@ -107,7 +108,7 @@ describe('R47: webhooks', () => {
     } finally {
       await receiver.stop();
     }
-  });
+  }, 180_000);
 
   it('R47: a receiver that does not answer for one item is cut at the timeout and retried, and holds up no other item', async () => {
     const receiver = new Receiver(SECRET);
@@ -132,14 +133,14 @@ describe('R47: webhooks', () => {
       await api.eventually('the slow item delivered after its timeout', async () => {
         await skip('PT10S');
         return receiver.received.some((r) => r.data.ref === slowRef && r.status === 200);
-      }, 60_000);
+      }, 150_000);
       const log = (await api.request('GET', '/v1/webhooks/slow/deliveries?limit=500')).body.deliveries as Array<{ ref: string; attemptLog: Array<{ error: string | null }> }>;
       expect(log.find((d) => d.ref === slowRef)!.attemptLog[0]!.error).toBe('no answer within 10000 ms');
       console.log(`R47 slow receiver: ${changes.length} changes of 2 other items delivered in ${tookMs} ms while one request hung`);
     } finally {
       await receiver.stop();
     }
-  });
+  }, 180_000);
 
   it('R47: a delivery is sent again on request, with the same webhook-id', async () => {
     const receiver = new Receiver(SECRET);
@@ -159,7 +160,7 @@ describe('R47: webhooks', () => {
     } finally {
       await receiver.stop();
     }
-  });
+  }, 180_000);
 
   it('R47: bad webhooks are refused and change nothing: not http(s), this service itself, a bad secret; unknown ones are 404', async () => {
     const put = (id: string, body: object) => api.request('PUT', `/v1/webhooks/${id}`, { body });
