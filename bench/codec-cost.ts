@@ -16,6 +16,7 @@ import { startBenchServers } from './bench-servers.js';
 import { apiClient, callApi } from './http-client.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { recordResult } from './results.js';
+import { payslipStory } from './payslip-story.js';
 
 const STORIES = Number(process.env.CODEC_STORIES ?? 40);
 const CONCURRENCY = Number(process.env.CODEC_CONCURRENCY ?? 4);
@@ -44,20 +45,7 @@ export async function runCodecCost(): Promise<void> {
     const agent = (await call(sides[0]!, 'POST', '/v1/resources', adminToken, { id: `codec-${randomUUID().slice(0, 8)}`, name: 'Agent', kind: 'human' })).token as string;
 
     const story = async (side: Side, i: number): Promise<void> => {
-      const timed = async (method: string, path: string, body?: unknown) => {
-        const t0 = performance.now();
-        const answer = await call(side, method, path, agent, body);
-        side.latencies.push(performance.now() - t0);
-        return answer;
-      };
-      const { ref } = await timed('POST', '/v1/work-items', {
-        kind: 'ticket', title: `Payslip ${i} for Ann Popescu`, description: 'Her March payslip is wrong.', categoryId: 'codec', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true,
-      });
-      await timed('POST', `/v1/work-items/${ref}/notes`, { text: 'Checking the payroll run of March for Ann.' });
-      await timed('POST', `/v1/work-items/${ref}/wait`, { type: 'more_info' });
-      await timed('POST', `/v1/work-items/${ref}/cancel-wait`, {});
-      await timed('POST', `/v1/work-items/${ref}/notes`, { text: 'Corrected: the overtime was missing.', isResolution: true });
-      await timed('POST', `/v1/work-items/${ref}/resolve`, { method: 'customer_communication' });
+      const ref = await payslipStory((method, path, body) => call(side, method, path, agent, body), 'codec', i, side.latencies);
       side.historyBytes.push((await call(side, 'GET', `/v1/work-items/${ref}/history`, agent)).sizeBytes);
     };
     // Alternating rounds, so that both meet the same machine.

@@ -23,9 +23,10 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import pino from 'pino';
 import { startService, type RunningService, type ServiceOptions } from '../worker/service.js';
 import { benchPayloadKeys, startBenchServers } from './bench-servers.js';
-import { request } from './http-client.js';
+import { apiClient, callApi } from './http-client.js';
 import { pool, summarise, type Summary } from './stats.js';
 import { recordResult } from './results.js';
+import { payslipStory } from './payslip-story.js';
 
 const STORIES = Number(process.env.TRACING_STORIES ?? 40);
 const CONCURRENCY = Number(process.env.TRACING_CONCURRENCY ?? 4);
@@ -72,30 +73,13 @@ export async function runTracingCost(): Promise<void> {
     const common: Omit<ServiceOptions, 'taskQueue'> = { ...servers, payloadKeys: benchPayloadKeys(), adminToken, logger: pino({ level: 'warn' }) };
     sides.push({ name: 'tracing on', service: await startService({ ...common, taskQueue: `tracing-${randomUUID()}`, tracing: { spanProcessor: processor } }), latencies: [], cpuMs: 0 });
     sides.push({ name: 'tracing off', service: await startService({ ...common, taskQueue: `tracing-${randomUUID()}`, tracing: false }), latencies: [], cpuMs: 0 });
-    const call = async (side: Side, method: string, path: string, token: string, body?: unknown): Promise<any> => {
-      const res = await request(side.service.url, method, path, token, body);
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return JSON.parse(res.text);
-    };
+    const call = (side: Side, method: string, path: string, token: string, body?: unknown): Promise<any> => callApi(apiClient(side.service.url, token), method, path, body);
     // Both services share the database: one category, one agent.
     await call(sides[0]!, 'PUT', '/v1/categories/tracing', adminToken, { name: 'Tracing' });
     const agent = (await call(sides[0]!, 'POST', '/v1/resources', adminToken, { id: `tracing-${randomUUID().slice(0, 8)}`, name: 'Agent', kind: 'human' })).token as string;
 
     const story = async (side: Side, i: number): Promise<void> => {
-      const timed = async (method: string, path: string, body?: unknown) => {
-        const t0 = performance.now();
-        const answer = await call(side, method, path, agent, body);
-        side.latencies.push(performance.now() - t0);
-        return answer;
-      };
-      const { ref } = await timed('POST', '/v1/work-items', {
-        kind: 'ticket', title: `Payslip ${i} for Ann Popescu`, description: 'Her March payslip is wrong.', categoryId: 'tracing', primaryContact: 'ann@acme.example', requester: 'ann@acme.example', submit: true,
-      });
-      await timed('POST', `/v1/work-items/${ref}/notes`, { text: 'Checking the payroll run of March for Ann.' });
-      await timed('POST', `/v1/work-items/${ref}/wait`, { type: 'more_info' });
-      await timed('POST', `/v1/work-items/${ref}/cancel-wait`, {});
-      await timed('POST', `/v1/work-items/${ref}/notes`, { text: 'Corrected: the overtime was missing.', isResolution: true });
-      await timed('POST', `/v1/work-items/${ref}/resolve`, { method: 'customer_communication' });
+      await payslipStory((method, path, body) => call(side, method, path, agent, body), 'tracing', i, side.latencies);
     };
     // Alternating rounds, so that both meet the same machine; each side's CPU over its own rounds.
     for (let round = 0; round < ROUNDS; round++) {
