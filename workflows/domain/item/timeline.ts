@@ -3,9 +3,10 @@
 // gets the next `seq`; the spell's communications are tracked as they are written, so R22 never
 // has to read entries back (they leave the workflow once PostgreSQL holds them).
 
-import type { Actor, Spell, TimelineEntry, WorkItem } from './types.js';
+import type { Actor, EntryType, Spell, TimelineEntry, WorkItem } from './types.js';
 
-export type NewEntry = Omit<TimelineEntry, 'at' | 'by' | 'seq'>;
+/** An entry before the timeline gives it its place, time and author; its `type` is one of ENTRY_TYPES. */
+export type NewEntry = { type: EntryType; [field: string]: unknown };
 
 export function record(item: WorkItem, actor: Actor, at: string, entry: NewEntry): WorkItem {
   const seq = item.timelineLength + 1;

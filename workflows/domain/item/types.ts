@@ -143,6 +143,7 @@ export const ENTRY_TYPES = [
   'merged_in',
   'merged_into',
   'queue_changed',
+  'imported',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
