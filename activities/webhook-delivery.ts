@@ -33,7 +33,7 @@ export function retryDelayMs(failedAttempts: number): number {
 
 /** The signer for a webhook's secret: `whsec_<base64>` as Standard Webhooks reads it, any other string as its bytes. */
 export function signerFor(secret: string): Signer {
-  return secret.startsWith('whsec_') ? new Signer(secret) : new Signer(new TextEncoder().encode(secret));
+  return secret.startsWith('whsec_') ? new Signer(secret) : new Signer(new TextEncoder().encode(secret), { format: 'raw' });
 }
 
 export function createWebhookActivities(pool: pg.Pool, options: WebhookDeliveryOptions = {}): WebhookActivities {

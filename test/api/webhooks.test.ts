@@ -162,6 +162,20 @@ describe('R47: webhooks', () => {
     }
   }, 180_000);
 
+  it('R47: a secret that is not `whsec_` signs with its own bytes, and the receiver verifies it', async () => {
+    const secret = 'a-plain-secret-of-more-than-24-characters';
+    const receiver = new Receiver(secret);
+    const url = await receiver.start();
+    try {
+      expect((await api.request('PUT', '/v1/webhooks/plain', { body: { url, secret, queues: ['plain'] } })).status).toBe(200);
+      const ref = await story('plain');
+      await api.eventually('delivered', async () => receiver.received.some((r) => r.data.ref === ref && r.status === 200));
+      expect(receiver.unsigned).toBe(0);
+    } finally {
+      await receiver.stop();
+    }
+  }, 180_000);
+
   it('R47: bad webhooks are refused and change nothing: not http(s), this service itself, a bad secret; unknown ones are 404', async () => {
     const put = (id: string, body: object) => api.request('PUT', `/v1/webhooks/${id}`, { body });
     const self = new URL(api.url);

@@ -29,7 +29,8 @@ export class Receiver {
   constructor(private readonly secret: string) {}
 
   async start(): Promise<string> {
-    const verifier = new Webhook(this.secret);
+    // A `whsec_` secret is base64 after its prefix; any other is used as its UTF-8 bytes.
+    const verifier = this.secret.startsWith('whsec_') ? new Webhook(this.secret) : new Webhook(Buffer.from(this.secret, 'utf8'), { format: 'raw' });
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
