@@ -47,18 +47,8 @@ export interface FeedFilter {
   events?: string[];
 }
 
-interface Row {
-  position: string;
-  ref: string;
-  version: number;
-  kind: Kind;
-  state: State;
-  queue: string | null;
-  change: string;
-  entry_types: string[];
-  /** timestamptz, which the pool reads as ISO text (store/db/pool.ts). */
-  at: string;
-}
+/** A row of item_changes as read: the change's fields, its position and entry types by their column names (`at` is ISO text, store/db/pool.ts). */
+type Row = Omit<ItemChange, 'cursor' | 'entryTypes'> & { position: string; entry_types: string[] };
 
 /** Changes committed in this process: what wakes a waiting reader when nothing can LISTEN (PGlite, one connection). */
 export const changesHere = new EventEmitter().setMaxListeners(0);

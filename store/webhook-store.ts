@@ -51,7 +51,7 @@ export interface Attempt {
 export interface WebhookPayload {
   type: string;
   timestamp: string;
-  data: Omit<ItemChange, 'queue' | 'entryTypes'> & { entryTypes: string[]; queue: string | null };
+  data: ItemChange;
 }
 
 interface DeliveryRow {
